@@ -1,0 +1,169 @@
+"""Build and run Go fixture programs with in-memory recorders, in one `go build` for the whole session.
+
+Every case is a `package main` file with `func run(ctx context.Context)`. The harness copies each file into
+its own package of a temporary module (a copy of tests/go/harness: same go.mod, so the module cache is
+shared), changing only the package clause, adds a generated file that installs the recorder for that
+side and calls `run`, and links all cases into one program that prints every case's raw spans as JSON.
+Results are cached by content hash under a file lock, so pytest-xdist workers build it once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+HARNESS = Path(__file__).parent / "harness"
+GOENV = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
+
+_RECORDERS = {
+    "opentracing": "record.NewMock()",
+    "jaeger": "record.NewJaeger()",
+    "zipkin": "record.NewZipkin()",
+    "otel": "record.NewOTel()",
+}
+
+
+@dataclass(frozen=True)
+class Program:
+    """One case side: `library` picks the legacy recorder; side "otel" uses the OTel SDK recorder."""
+
+    key: str
+    library: str
+    side: str
+    source: str
+
+
+def _package(key: str) -> str:
+    return "c_" + re.sub(r"\W", "_", key)
+
+
+def _wrapper(p: Program, pkg: str) -> str:
+    recorder = "otel" if p.side != "legacy" else p.library
+    lines = [f"r := {_RECORDERS[recorder]}"]
+    if re.search(r"^var tracer\b", p.source, re.M):
+        lines.append(
+            "tracer = r.Tracer" if recorder == "zipkin" else 'tracer = r.Provider().Tracer("harness")'
+        )
+    body = "\n\t".join([*lines, "run(context.Background())", "return r.Spans()"])
+    return (
+        f'package {pkg}\n\nimport (\n\t"context"\n\n\t"otmigrate.test/harness/record"\n)\n\n'
+        f"func Run() []record.Span {{\n\t{body}\n}}\n"
+    )
+
+
+def _main(pkgs: list[tuple[str, str]]) -> str:
+    imports = "\n".join(f'\t{pkg} "otmigrate.test/harness/cases/{pkg}"' for _, pkg in pkgs)
+    calls = "\n".join(f'\tcall("{key}", {pkg}.Run)' for key, pkg in pkgs)
+    return f"""package main
+
+import (
+\t"encoding/json"
+\t"fmt"
+\t"os"
+
+\t"otmigrate.test/harness/record"
+{imports}
+)
+
+var out = map[string]any{{}}
+
+func call(key string, run func() []record.Span) {{
+\tdefer func() {{
+\t\tif e := recover(); e != nil {{
+\t\t\tout[key] = map[string]string{{"panic": fmt.Sprint(e)}}
+\t\t}}
+\t}}()
+\tout[key] = run()
+}}
+
+func main() {{
+{calls}
+\tif err := json.NewEncoder(os.Stdout).Encode(out); err != nil {{
+\t\tpanic(err)
+\t}}
+}}
+"""
+
+
+def _tree(programs: list[Program], root: Path) -> list[tuple[str, str]]:
+    shutil.copy(HARNESS / "go.mod", root / "go.mod")
+    shutil.copy(HARNESS / "go.sum", root / "go.sum")
+    shutil.copytree(HARNESS / "record", root / "record")
+    pkgs = []
+    for p in programs:
+        pkg = _package(p.key)
+        d = root / "cases" / pkg
+        d.mkdir(parents=True)
+        (d / "case.go").write_text(re.sub(r"^package main$", f"package {pkg}", p.source, count=1, flags=re.M))
+        (d / "zz_harness.go").write_text(_wrapper(p, pkg))
+        pkgs.append((p.key, pkg))
+    return pkgs
+
+
+@dataclass
+class Result:
+    """What the one build produced: per-case raw spans (or a panic), and per-case build/vet errors."""
+
+    spans: dict
+    build_errors: dict
+    vet_errors: dict
+
+
+def run_all(programs: list[Program]) -> Result:
+    """Build (once per distinct input set) and run every program; vet the case packages."""
+    digest = hashlib.sha256()
+    for f in [HARNESS / "go.mod", HARNESS / "go.sum", *sorted((HARNESS / "record").glob("*.go"))]:
+        digest.update(f.read_bytes())
+    for p in sorted(programs, key=lambda p: p.key):
+        digest.update(f"{p.key}\0{p.library}\0{p.side}\0{p.source}\0".encode())
+    base = Path(tempfile.gettempdir()) / f"otmigrate-go-{digest.hexdigest()[:16]}"
+    result_file = base.with_suffix(".json")
+    with open(base.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if result_file.exists():
+            return Result(**json.loads(result_file.read_text()))
+        shutil.rmtree(base, ignore_errors=True)
+        base.mkdir()
+        result = _build_and_run(base, _tree(programs, base))
+        result_file.write_text(json.dumps(result.__dict__))
+        return result
+
+
+def _go(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["go", *args], cwd=root, env=GOENV, capture_output=True, text=True)
+
+
+def _errors_by_package(output: str, pkgs: list[tuple[str, str]]) -> dict[str, str]:
+    """Split `go build`/`go vet` output at its `# <package>` headers into per-case messages."""
+    keys = {pkg: key for key, pkg in pkgs}
+    errors: dict[str, str] = {}
+    for chunk in re.split(r"^# ", output, flags=re.M)[1:]:
+        pkg = chunk.split("\n", 1)[0].rsplit("/", 1)[-1].split(" ")[0]
+        if pkg in keys:
+            errors[keys[pkg]] = errors.get(keys[pkg], "") + chunk
+    return errors
+
+
+def _build_and_run(root: Path, pkgs: list[tuple[str, str]]) -> Result:
+    """Compile the cases, link the ones that compile into one program, run it, and vet the cases."""
+    build = _go(root, "build", "./cases/...")
+    build_errors = _errors_by_package(build.stderr, pkgs) if build.returncode else {}
+    if build.returncode and not build_errors:
+        raise RuntimeError(f"go build failed outside the cases:\n{build.stderr}")
+    (root / "main.go").write_text(_main([kp for kp in pkgs if kp[0] not in build_errors]))
+    link = _go(root, "build", "-o", "prog", ".")
+    if link.returncode:
+        raise RuntimeError(f"harness program does not build:\n{link.stderr}")
+    vet = _go(root, "vet", *[f"./cases/{pkg}" for key, pkg in pkgs if key not in build_errors])
+    run = subprocess.run([str(root / "prog")], cwd=root, capture_output=True, text=True, timeout=300)
+    if run.returncode:
+        raise RuntimeError(f"harness program failed:\n{run.stderr[-4000:]}")
+    return Result(json.loads(run.stdout), build_errors, _errors_by_package(vet.stderr, pkgs))

@@ -1,0 +1,154 @@
+"""Normalise raw recorded spans (from tests/go/harness/record) to comparable span trees.
+
+The legacy side is mapped here, from reference/api-mapping.md §1, §5 and §6, independently of the
+rewriter: OpenTracing tags to semantic-convention keys, the `error` tag to a status, `span.kind` to a kind,
+log records to event names (`event` field, else "log"; an `error.object` field makes an `exception`
+event). zipkin-go tags follow §3.3. A tree node is (name, kind, status, attributes, events, children);
+children are sorted so that sibling order (goroutines) does not matter.
+"""
+
+from __future__ import annotations
+
+import json
+
+# OpenTracing standard tags (§5). Kind-dependent keys are resolved in _legacy_attrs.
+OT_TAGS = {
+    "http.method": "http.request.method",
+    "http.url": "url.full",
+    "http.status_code": "http.response.status_code",
+    "peer.service": "service.peer.name",
+    "peer.ipv4": "network.peer.address",
+    "peer.ipv6": "network.peer.address",
+    "db.statement": "db.query.text",
+    "db.instance": "db.namespace",
+    "db.type": "db.system.name",
+    "message_bus.destination": "messaging.destination.name",
+}
+# zipkin-go's Tag* constants (§3.3); values are strings in zipkin, typed in OTel.
+ZIPKIN_TAGS = {
+    "http.method": ("http.request.method", str),
+    "http.path": ("url.path", str),
+    "http.url": ("url.full", str),
+    "http.route": ("http.route", str),
+    "http.status_code": ("http.response.status_code", int),
+    "http.request.size": ("http.request.body.size", int),
+    "http.response.size": ("http.response.body.size", int),
+    "grpc.status_code": ("rpc.response.status_code", str),
+    "sql.query": ("db.query.text", str),
+}
+DB_SYSTEM_VALUES = {"sql": "other_sql"}
+# Tags a legacy tracer adds by itself (jaeger's sampler decision on root spans), with no OTel counterpart.
+TRACER_TAGS = {"sampler.type", "sampler.param", "sampling.priority"}
+ZIPKIN_KINDS = {
+    "CLIENT": "client",
+    "SERVER": "server",
+    "PRODUCER": "producer",
+    "CONSUMER": "consumer",
+    "": "internal",
+}
+
+
+def _val(v: dict):
+    return v["v"] if v["t"] != "other" else str(v["v"])
+
+
+def _legacy_attrs(tags: dict, kind: str, zipkin: bool) -> dict:
+    attrs = {}
+    for key, v in tags.items():
+        value = _val(v)
+        if key in TRACER_TAGS or key in ("span.kind", "error"):
+            continue
+        if zipkin and key in ZIPKIN_TAGS:
+            key, typ = ZIPKIN_TAGS[key]
+            value = typ(value)
+        elif not zipkin and key in OT_TAGS:
+            key = OT_TAGS[key]
+            if key == "db.system.name":
+                value = DB_SYSTEM_VALUES.get(value, value)
+        elif not zipkin and key in ("peer.hostname", "peer.port"):
+            side = "client" if kind == "server" else "server"
+            key = f"{side}.{'address' if key == 'peer.hostname' else 'port'}"
+        attrs[key] = value
+    return attrs
+
+
+def _legacy_event(ev: dict, zipkin: bool) -> tuple:
+    if zipkin:
+        return (ev["name"], ())
+    fields = {f["k"]: _val(f) for f in ev["fields"]}
+    if "error.object" in fields or fields.get("event") == "error":
+        return ("exception", ())
+    name = fields.pop("event", "log")
+    return (name, tuple(sorted((k, json.dumps(v)) for k, v in fields.items())))
+
+
+def _otel_event(ev: dict) -> tuple:
+    if ev["name"] == "exception":
+        return ("exception", ())
+    return (ev["name"], tuple(sorted((f["k"], json.dumps(_val(f))) for f in ev["fields"])))
+
+
+def normalise_legacy(spans: list[dict], zipkin: bool = False) -> list[dict]:
+    """Legacy raw spans → nodes in OTel terms."""
+    nodes = []
+    for s in spans:
+        tags = s["tags"]
+        if zipkin:
+            kind = ZIPKIN_KINDS[s.get("kind", "")]
+            status = "Error" if "error" in tags else "Unset"
+        else:
+            kind = str(_val(tags["span.kind"])) if "span.kind" in tags else "internal"
+            error = _val(tags["error"]) if "error" in tags else None
+            status = {True: "Error", False: "Ok", None: "Unset"}[error]
+        nodes.append(
+            {
+                "id": s["id"],
+                "parent": s["parent"],
+                "name": s["name"],
+                "kind": kind,
+                "status": status,
+                "attrs": _legacy_attrs(tags, kind, zipkin),
+                "events": [_legacy_event(e, zipkin) for e in s.get("events") or []],
+            }
+        )
+    return nodes
+
+
+def normalise_otel(spans: list[dict]) -> list[dict]:
+    return [
+        {
+            "id": s["id"],
+            "parent": s["parent"],
+            "name": s["name"],
+            "kind": s["kind"],
+            "status": s["status"],
+            "attrs": {k: _val(v) for k, v in s["tags"].items()},
+            "events": [_otel_event(e) for e in s.get("events") or []],
+        }
+        for s in spans
+    ]
+
+
+def tree(nodes: list[dict]) -> list:
+    """Nest nodes by parent id; a parent id not among the spans is a remote parent (extracted context)."""
+    ids = {n["id"] for n in nodes}
+
+    def build(n: dict) -> dict:
+        kids = sorted((build(c) for c in nodes if c["parent"] == n["id"]), key=json.dumps)
+        out = {k: n[k] for k in ("name", "kind", "status")}
+        out["attrs"] = dict(sorted(n["attrs"].items()))
+        out["events"] = [list(e) for e in n["events"]]
+        if n["parent"] and n["parent"] not in ids:
+            out["remote_parent"] = True
+        out["children"] = kids
+        return out
+
+    return sorted((build(n) for n in nodes if n["parent"] not in ids or not n["parent"]), key=json.dumps)
+
+
+def legacy_tree(spans: list[dict], library: str) -> list:
+    return tree(normalise_legacy(spans, zipkin=library == "zipkin"))
+
+
+def otel_tree(spans: list[dict]) -> list:
+    return tree(normalise_otel(spans))

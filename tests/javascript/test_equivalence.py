@@ -1,0 +1,51 @@
+"""Verification layers 3 and 4 for the hand-written expected outputs: every input runs with its legacy
+library, every expected output passes `node --check` and runs with the real OTel packages, and both
+produce the same span tree."""
+
+from __future__ import annotations
+
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from .jsharness import FIXTURES, fixture_cases, program, require_node, run_programs, stage
+from .spantree import normalise
+
+CASES = fixture_cases()
+IDS = [str(c.relative_to(FIXTURES)) for c in CASES]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    node = require_node()
+    work = tmp_path_factory.mktemp("js-equivalence")
+    listing = []
+    for case, cid in zip(CASES, IDS, strict=True):
+        for stem, side in (("input", "legacy"), ("expected", "otel")):
+            src = program(case, stem)
+            path = stage(work, f"{cid.replace('/', '__')}__{stem}", src.read_text(), src.suffix)
+            listing.append({"id": f"{cid}:{stem}", "file": str(path), "side": side})
+    return run_programs(node, work, listing)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_expected_output_is_valid_javascript(case: Path) -> None:
+    node = require_node()
+    for stem in ("input", "expected"):
+        proc = subprocess.run([node, "--check", str(program(case, stem))], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_expected_output_behaves_like_input(case: Path, runs: dict[str, dict]) -> None:
+    cid = str(case.relative_to(FIXTURES))
+    library = cid.split("/")[0]
+    legacy, otel = runs[f"{cid}:input"], runs[f"{cid}:expected"]
+    assert legacy["error"] is None, legacy["error"]
+    assert otel["error"] is None, otel["error"]
+    assert legacy["stdout"] == otel["stdout"], "the program's own output changed"
+    legacy_tree = normalise(legacy["spans"], library)
+    assert legacy_tree, "the legacy program produced no spans: the harness saw nothing to compare"
+    assert normalise(otel["spans"], library) == legacy_tree

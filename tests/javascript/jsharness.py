@@ -57,7 +57,10 @@ def run_programs(node: str, workdir: Path, cases: list[dict]) -> dict[str, dict]
     listing.write_text(json.dumps(cases))
     proc = subprocess.run(
         [node, str(HARNESS / "run.js"), str(listing), "2"],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)

@@ -14,8 +14,11 @@ OTEL_KINDS = {0: "INTERNAL", 1: "SERVER", 2: "CLIENT", 3: "PRODUCER", 4: "CONSUM
 OTEL_STATUS = {0: "UNSET", 1: "OK", 2: "ERROR"}
 OT_KINDS = {"client": "CLIENT", "server": "SERVER", "producer": "PRODUCER", "consumer": "CONSUMER"}
 ZIPKIN_KIND_START = {
-    "ServerRecv": "SERVER", "ClientSend": "CLIENT", "ProducerStart": "PRODUCER",
-    "ConsumerStart": "CONSUMER", "LocalOperationStart": "INTERNAL",
+    "ServerRecv": "SERVER",
+    "ClientSend": "CLIENT",
+    "ProducerStart": "PRODUCER",
+    "ConsumerStart": "CONSUMER",
+    "LocalOperationStart": "INTERNAL",
 }
 
 # §5: OpenTracing tag -> current semconv key (None: no attribute). Kind-dependent keys are tuples
@@ -79,8 +82,13 @@ def _ot_span(raw: dict[str, Any]) -> dict[str, Any]:
             status = "ERROR"  # an error log means a failed span; OTel needs setStatus for that (§6)
         events.append(name)
     return {
-        "id": raw["id"], "parent": raw["parent"], "name": raw["name"], "kind": kind,
-        "attributes": _map_tags(tags, kind), "status": status, "events": events,
+        "id": raw["id"],
+        "parent": raw["parent"],
+        "name": raw["name"],
+        "kind": kind,
+        "attributes": _map_tags(tags, kind),
+        "status": status,
+        "events": events,
         "links": sorted(raw["links"]),
         "service": raw["service"],
     }
@@ -109,8 +117,14 @@ def _zipkin_span(raw: dict[str, Any]) -> dict[str, Any]:
         elif t == "Message":
             events.append(a["message"])
     return {
-        "id": raw["id"], "parent": raw["parent"], "name": name, "kind": kind,
-        "attributes": _map_tags(tags, kind), "status": status, "events": events, "links": [],
+        "id": raw["id"],
+        "parent": raw["parent"],
+        "name": name,
+        "kind": kind,
+        "attributes": _map_tags(tags, kind),
+        "status": status,
+        "events": events,
+        "links": [],
         "service": service,
     }
 
@@ -125,11 +139,15 @@ def _otel_span(raw: dict[str, Any], library: str) -> dict[str, Any]:
         # migration's recordException is an addition, so it is not compared against a zipkin program.
         events = [e for e in events if e != "exception"]
     return {
-        "id": raw["id"], "parent": raw["parent"], "name": raw["name"],
+        "id": raw["id"],
+        "parent": raw["parent"],
+        "name": raw["name"],
         "kind": OTEL_KINDS[raw["kind"]],
         "attributes": {k: _value(v) for k, v in raw["attributes"].items()},
-        "status": OTEL_STATUS[raw["status"]], "events": list(events),
-        "links": sorted(x for x in raw["links"] if x), "service": service,
+        "status": OTEL_STATUS[raw["status"]],
+        "events": list(events),
+        "links": sorted(x for x in raw["links"] if x),
+        "service": service,
     }
 
 

@@ -38,6 +38,9 @@ TAG_KEYS: dict[str, Any] = {
     "db.statement": "db.query.text",
     "message_bus.destination": "messaging.destination.name",
     "sampling.priority": None,
+    # jaeger-client's own bookkeeping on sampled root spans: in OTel the sampler is configuration
+    "sampler.type": None,
+    "sampler.param": None,
 }
 DB_SYSTEM_VALUES = {"sql": "other_sql"}
 

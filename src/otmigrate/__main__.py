@@ -1,0 +1,3 @@
+from otmigrate.cli import main
+
+main()

@@ -1,0 +1,328 @@
+"""The command line. It parses options and hands over; the work lives in the pipeline modules.
+
+Imports are deferred into each command so that `otmigrate lint` (the pre-commit path) loads only
+what linting needs.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from otmigrate import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"otmigrate: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _settings(
+    config: Path | None,
+    rules: tuple[Path, ...],
+    exclude: tuple[str, ...],
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+) -> Any:
+    """Config file settings with the command-line flags laid over them."""
+    from otmigrate.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+    settings.rules += [p.resolve() for p in rules]
+    settings.exclude += list(exclude)
+    if select:
+        settings.select = list(select)
+    if ignore:
+        settings.ignore = list(ignore)
+    return settings
+
+
+def _rules(settings: Any, *, handlers: bool = False) -> list[Any]:
+    from otmigrate.rulefiles import RuleFileError, check_handlers, load_rules, selected
+
+    try:
+        rules = load_rules(settings.rules)
+        if handlers:
+            check_handlers(rules)
+    except RuleFileError as exc:
+        _fail(str(exc))
+    return [r for r in rules if selected(r.id, settings.select, settings.ignore)]
+
+
+def _common(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every file-processing command takes."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=str)),
+        click.option(
+            "--config",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Config file (default: nearest .otmigrate.toml or pyproject.toml with [tool.otmigrate]).",
+        ),
+        click.option(
+            "--rules",
+            "rule_dirs",
+            multiple=True,
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Extra rule directory (repeatable).",
+        ),
+        click.option("--exclude", multiple=True, help="Gitignore-style pattern to skip (repeatable)."),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Worker processes (default: all cores).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="otmigrate")
+def main() -> None:
+    """Migrate OpenTracing, Jaeger and Zipkin tracing code to OpenTelemetry, and lint tracing code.
+
+    \b
+    Exit codes: 0 clean, 1 findings or pending changes, 2 usage, config or rule-file error.
+    """
+
+
+@main.command()
+@_common
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def scan(
+    paths: tuple[str, ...],
+    config: Path | None,
+    rule_dirs: tuple[Path, ...],
+    exclude: tuple[str, ...],
+    jobs: int | None,
+    output_format: str,
+) -> None:
+    """Inventory of legacy tracing usage: what is where, and what can be migrated.
+
+    \b
+    Examples:
+      otmigrate scan                       # the current directory
+      otmigrate scan services/ --format json > inventory.json
+    """
+    from otmigrate.output import scan_report
+    from otmigrate.pool import default_jobs
+    from otmigrate.scan import scan_paths
+
+    settings = _settings(config, rule_dirs, exclude)
+    files, scanned = scan_paths(list(paths) or ["."], settings, _rules(settings), jobs or default_jobs())
+    scan_report(files, scanned, output_format, sys.stdout)
+    sys.exit(EXIT_FINDINGS if any(f.error for f in files) else EXIT_CLEAN)
+
+
+@main.command()
+@_common
+@click.option("--apply", is_flag=True, help="Write the changes (default: print a diff, write nothing).")
+@click.option(
+    "--unsafe-fixes", is_flag=True, help="Also apply rules marked unsafe (behaviour changes you accept)."
+)
+@click.option("--select", multiple=True, help="Only rules whose id starts with or matches this (repeatable).")
+@click.option("--ignore", multiple=True, help="Skip rules whose id starts with or matches this (repeatable).")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rewrite(
+    paths: tuple[str, ...],
+    config: Path | None,
+    rule_dirs: tuple[Path, ...],
+    exclude: tuple[str, ...],
+    jobs: int | None,
+    apply: bool,
+    unsafe_fixes: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: str,
+) -> None:
+    """Migrate legacy tracing to OpenTelemetry: a unified diff and a report, or --apply to write.
+
+    \b
+    Examples:
+      otmigrate rewrite fixtures/demo              # show what would change
+      otmigrate rewrite --apply services/backend   # write it
+      otmigrate rewrite --unsafe-fixes --select go- .
+    Exit 1 when changes are pending (or a file could not be processed), 0 when there is nothing to do.
+    """
+    from otmigrate.output import rewrite_report
+    from otmigrate.pool import default_jobs
+    from otmigrate.rewrite import rewrite_paths
+
+    settings = _settings(config, rule_dirs, exclude, select, ignore)
+    rules = _rules(settings, handlers=True)
+    results = rewrite_paths(
+        list(paths) or ["."], settings, rules, jobs or default_jobs(), unsafe=unsafe_fixes, apply=apply
+    )
+    rewrite_report(results, output_format, apply, sys.stdout)
+    pending = any(r.changed and not r.written for r in results)
+    sys.exit(EXIT_FINDINGS if pending or any(r.error for r in results) else EXIT_CLEAN)
+
+
+@main.command()
+@_common
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--select", multiple=True, help="Only these codes or prefixes, e.g. OTM1 (repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these codes or prefixes (repeatable).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["info", "warning", "error"]),
+    default="warning",
+    show_default=True,
+    help="Lowest severity that makes the exit code 1.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["pre-commit", "recommended", "strict"]),
+    default=None,
+    help="Rule set (default: from config, else pre-commit).",
+)
+@click.option(
+    "--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Report only findings not in FILE."
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record today's findings in FILE.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings.")
+def lint(
+    paths: tuple[str, ...],
+    config: Path | None,
+    rule_dirs: tuple[Path, ...],
+    exclude: tuple[str, ...],
+    jobs: int | None,
+    output_format: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str,
+    profile: str | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    exit_zero: bool,
+) -> None:
+    """Report tracing anti-patterns (OTM codes).
+
+    \b
+    Examples:
+      otmigrate lint src/
+      otmigrate lint --format sarif . > otmigrate.sarif
+      otmigrate lint --select OTM1 --fail-on error services/
+    """
+    from otmigrate.lint import LintOptions, run
+
+    settings = _settings(config, rule_dirs, exclude, select, ignore)
+    options = LintOptions(
+        paths=list(paths) or ["."],
+        output_format=output_format,
+        select=settings.select,
+        ignore=settings.ignore,
+        fail_on=fail_on,
+        baseline=baseline,
+        write_baseline=write_baseline,
+        exit_zero=exit_zero,
+        jobs=jobs or 1,
+        profile=profile,
+    )
+    sys.exit(run(options, settings, sys.stdout))
+
+
+@main.group()
+def rules() -> None:
+    """List, show and test the rewrite rules."""
+
+
+@rules.command("list")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--language", type=click.Choice(["python", "go", "javascript"]))
+def rules_list(rule_dirs: tuple[Path, ...], language: str | None) -> None:
+    """One line per rule: id, language, library, what it does.
+
+    \b
+    Example:
+      otmigrate rules list --language go
+    """
+    settings = _settings(None, rule_dirs, ())
+    for rule in _rules(settings):
+        if language is None or rule.language.name == language:
+            click.echo(
+                f"{rule.id:50} {rule.language.name:10} {rule.library:11} {rule.action:7} "
+                f"{rule.safety or '-':6} {rule.message}"
+            )
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+def rules_show(rule_id: str, rule_dirs: tuple[Path, ...]) -> None:
+    """Everything about one rule, with its examples.
+
+    \b
+    Example:
+      otmigrate rules show py-opentracing-finish
+    """
+    settings = _settings(None, rule_dirs, ())
+    found = [r for r in _rules(settings) if r.id == rule_id]
+    if not found:
+        _fail(f"no rule with id '{rule_id}' (see `otmigrate rules list`)")
+    rule = found[0]
+    click.echo(f"{rule.id}  ({rule.location})\n  language: {rule.language.name}\n  library: {rule.library}")
+    click.echo(f"  action: {rule.action}\n  safety: {rule.safety or '-'}\n  message: {rule.message}")
+    if rule.note:
+        click.echo(f"  note: {rule.note}")
+    for example in rule.examples:
+        for label, code in (
+            ("before", example.before),
+            ("after", example.after),
+            ("match", example.match),
+            ("no match", example.no_match),
+        ):
+            if code is not None:
+                click.echo(f"  {label}:\n" + "".join(f"    {line}\n" for line in code.splitlines()))
+
+
+@rules.command("test")
+@click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def rules_test(dirs: tuple[Path, ...]) -> None:
+    """Run every rule's examples (the bundled rules, or the rules in DIRS).
+
+    \b
+    Examples:
+      otmigrate rules test
+      otmigrate rules test my-rules/
+    """
+    from otmigrate.rulefiles import RuleFileError, check_handlers, load_rules
+    from otmigrate.ruletest import check_rules
+
+    try:
+        loaded = load_rules(list(dirs), bundled=not dirs)
+        check_handlers(loaded)
+    except RuleFileError as exc:
+        _fail(str(exc))
+    results = check_rules(loaded)
+    failed = [r for r in results if not r.passed]
+    for result in failed:
+        click.echo(f"FAIL {result.rule.id} ({result.rule.location}): {result.problem}")
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)

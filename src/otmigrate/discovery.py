@@ -1,0 +1,147 @@
+"""Paths on the command line → the source files to look at.
+
+Honours .gitignore files (the repository's, from its root down) and configured excludes, and never
+descends into vendored or installed code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from otmigrate.config import Settings
+from otmigrate.languages import Language, language_for
+
+SKIPPED_DIRECTORIES = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "vendor",
+        "third_party",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    language: Language | None  # None: not a source file (e.g. a dependency manifest)
+
+
+class _Ignores:
+    """The .gitignore files that apply below one folder, each matched relative to its own folder."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._by_folder: dict[Path, pathspec.PathSpec | None] = {}
+        self._excludes = pathspec.GitIgnoreSpec.from_lines(settings.exclude) if settings.exclude else None
+        self._exclude_root = settings.root
+
+    def _spec(self, folder: Path) -> pathspec.PathSpec | None:
+        if folder not in self._by_folder:
+            gitignore = folder / ".gitignore"
+            spec = None
+            if gitignore.is_file():
+                try:
+                    spec = pathspec.GitIgnoreSpec.from_lines(
+                        gitignore.read_text(encoding="utf-8").splitlines()
+                    )
+                except (OSError, UnicodeDecodeError):
+                    spec = None
+            self._by_folder[folder] = spec
+        return self._by_folder[folder]
+
+    def ignored(self, path: Path, is_dir: bool, top: Path) -> bool:
+        if self._excludes is not None and _matches(self._excludes, path, self._exclude_root, is_dir):
+            return True
+        for folder in _folders_between(top, path.parent):
+            spec = self._spec(folder)
+            if spec is not None and _matches(spec, path, folder, is_dir):
+                return True
+        return False
+
+
+def _matches(spec: pathspec.PathSpec, path: Path, base: Path, is_dir: bool) -> bool:
+    try:
+        relative = path.relative_to(base).as_posix()
+    except ValueError:
+        return False
+    return spec.match_file(relative + "/" if is_dir else relative)
+
+
+def _folders_between(top: Path, folder: Path) -> list[Path]:
+    """`top` and every folder from it down to `folder`."""
+    try:
+        parts = folder.relative_to(top).parts
+    except ValueError:
+        return [folder]
+    folders = [top]
+    for part in parts:
+        folders.append(folders[-1] / part)
+    return folders
+
+
+def _repository_top(path: Path) -> Path:
+    """The git work tree containing `path` (so its .gitignore applies), else `path` itself."""
+    for folder in (path, *path.parents):
+        if (folder / ".git").exists():
+            return folder
+    return path
+
+
+def discover(
+    paths: list[str], settings: Settings, manifest_names: tuple[str, ...] = ()
+) -> Iterator[Candidate]:
+    """Source files (by extension) and, when asked, dependency manifests (by name glob) under `paths`."""
+    ignores = _Ignores(settings)
+    seen: set[Path] = set()
+    for raw in paths:
+        given = Path(raw)
+        absolute = given.resolve()
+        if not absolute.exists():  # reported by the reader as a one-line error
+            yield Candidate(given, language_for(given))
+            continue
+        if absolute.is_file():
+            candidate = _candidate(given, manifest_names)
+            if candidate and absolute not in seen and not ignores.ignored(absolute, False, absolute.parent):
+                seen.add(absolute)
+                yield candidate
+            continue
+        top = _repository_top(absolute)
+        for folder, dirnames, filenames in os.walk(given):
+            folder_path = Path(folder)
+            folder_abs = folder_path.resolve()
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if d not in SKIPPED_DIRECTORIES and not ignores.ignored(folder_abs / d, True, top)
+            )
+            for name in sorted(filenames):
+                candidate = _candidate(folder_path / name, manifest_names)
+                file_abs = folder_abs / name
+                if candidate is None or file_abs in seen or ignores.ignored(file_abs, False, top):
+                    continue
+                seen.add(file_abs)
+                yield candidate
+
+
+def _candidate(path: Path, manifest_names: tuple[str, ...]) -> Candidate | None:
+    language = language_for(path)
+    if language is not None:
+        return Candidate(path, language)
+    if any(path.match(pattern) for pattern in manifest_names):
+        return Candidate(path, None)
+    return None

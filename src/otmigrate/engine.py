@@ -1,0 +1,235 @@
+"""The per-file rewrite: rules and transforms applied to a fixpoint, then validated.
+
+Every pass is source → source. Declarative rules run first (their overlapping edits resolved
+deterministically), then the programmatic handlers the matching rules name, then TODO comments for
+manual rules, then the language's final passes (imports). Passes repeat until nothing changes; a file
+that does not settle, or whose result would not parse, is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ast_grep_py import SgNode, SgRoot
+
+from otmigrate.config import Settings
+from otmigrate.languages import Binding, Language
+from otmigrate.rulefiles import Rule, expand_config
+
+MAX_PASSES = 8
+_METAVARIABLE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of the rewrite report."""
+
+    kind: str  # migrated | manual | unsafe (a fix that needs --unsafe-fixes)
+    rule: str
+    line: int
+    message: str
+
+
+@dataclass
+class TransformContext:
+    """What a handler or final pass gets; it returns new source or None."""
+
+    source: str
+    path: str
+    language: Language
+    settings: Settings
+    unsafe: bool
+    imports_needed: list[str]  # the `imports:` of every rule applied to this file so far
+    changes: list[Change] = field(default_factory=list)
+
+    @cached_property
+    def root(self) -> SgNode:
+        return SgRoot(self.source, self.language.grep_language).root()
+
+    @cached_property
+    def bindings(self) -> tuple[Binding, ...]:
+        return find_bindings(self.language, self.root)
+
+    def migrated(self, line: int, rule_id: str, message: str) -> None:
+        self.changes.append(Change("migrated", rule_id, line, message))
+
+    def manual(self, line: int, rule_id: str, reason: str) -> None:
+        self.changes.append(Change("manual", rule_id, line, reason))
+
+
+Handler = Callable[[TransformContext], "str | None"]
+
+
+@dataclass
+class Outcome:
+    text: str  # the rewritten source, or the input when nothing changed or the rewrite was refused
+    changes: list[Change]
+    error: str | None = None  # why the file was left untouched
+
+
+@dataclass(frozen=True)
+class _Edit:
+    start: int
+    end: int
+    text: str
+    order: int  # the rule's position, for deterministic tie-breaking
+    rule: Rule
+    line: int
+
+
+def find_bindings(language: Language, root: SgNode) -> tuple[Binding, ...]:
+    imports = language.part("imports")
+    return tuple(imports.find_bindings(root)) if imports is not None else ()
+
+
+def syntax_error(text: str, language: Language) -> str | None:
+    """A one-line description of the first syntax error, or None when the source parses cleanly."""
+    error = SgRoot(text, language.grep_language).root().find(kind="ERROR")
+    if error is not None:
+        return f"syntax error at line {error.range().start.line + 1}"
+    validate = language.part("validate")
+    return validate.syntax_error(text) if validate is not None else None
+
+
+def rewrite_source(
+    text: str, path: str, language: Language, rules: list[Rule], settings: Settings, *, unsafe: bool = False
+) -> Outcome:
+    """Migrate one file's source. Rules of other languages are ignored."""
+    rules = [rule for rule in rules if rule.language.name == language.name]
+    problem = syntax_error(text, language)
+    if problem is not None:
+        return Outcome(text, [], f"{problem}; not rewritten")
+    transforms = language.part("transforms")
+    handlers: dict[str, Handler] = getattr(transforms, "HANDLERS", {})
+    final_passes: list[Handler] = getattr(transforms, "FINAL_PASSES", [])
+    changes: list[Change] = []
+    imports_needed: list[str] = []
+    current = text
+    for number in range(MAX_PASSES):
+        ctx = TransformContext(current, path, language, settings, unsafe, imports_needed, changes)
+        new = _one_pass(ctx, rules, handlers, first=number == 0)
+        if new != text:
+            for final in final_passes:
+                ctx = TransformContext(new, path, language, settings, unsafe, imports_needed, changes)
+                new = final(ctx) or new
+        if new == current:
+            break
+        current = new
+    else:
+        return Outcome(text, changes, f"the rewrite did not settle after {MAX_PASSES} passes; not rewritten")
+    if current != text:
+        problem = syntax_error(current, language)
+        if problem is not None:
+            return Outcome(text, changes, f"the rewritten file would not parse ({problem}); not rewritten")
+    return Outcome(current, changes)
+
+
+def _one_pass(ctx: TransformContext, rules: list[Rule], handlers: dict[str, Handler], *, first: bool) -> str:
+    source, root, bindings = ctx.source, ctx.root, ctx.bindings
+    libraries = {b.library for b in bindings if b.is_legacy}
+    edits: list[_Edit] = []
+    wanted: list[str] = []
+    for order, rule in enumerate(rules):
+        if rule.library not in libraries or rule.action == "detect":
+            continue
+        matches = root.find_all(expand_config(rule, bindings))  # type: ignore[arg-type]
+        if not matches:
+            continue
+        if rule.safety == "unsafe" and not ctx.unsafe:
+            if first:
+                for match in matches:
+                    ctx.changes.append(Change("unsafe", rule.id, _line(match), rule.message))
+            continue
+        if rule.action == "fix":
+            edits += [_fix_edit(rule, order, match, source) for match in matches]
+        elif rule.action == "handler":
+            if rule.handler not in wanted:
+                wanted.append(str(rule.handler))
+        else:
+            for match in matches:
+                edit = _todo_edit(rule, order, match, source, ctx.language.comment)
+                if edit is not None:
+                    edits.append(edit)
+                if first:
+                    ctx.changes.append(Change("manual", rule.id, _line(match), rule.message))
+    text = _apply(source, edits, ctx)
+    for name in wanted:
+        sub = TransformContext(
+            text, ctx.path, ctx.language, ctx.settings, ctx.unsafe, ctx.imports_needed, ctx.changes
+        )
+        text = handlers[name](sub) or text
+    return text
+
+
+def _line(node: SgNode) -> int:
+    return node.range().start.line + 1
+
+
+def _fix_edit(rule: Rule, order: int, match: SgNode, source: str) -> _Edit:
+    span = match.range()
+    return _Edit(span.start.index, span.end.index, render_fix(rule, match, source), order, rule, _line(match))
+
+
+def render_fix(rule: Rule, match: SgNode, source: str) -> str:
+    """ast-grep's fix template: `$X` is a capture (or its transform), `$$$X` a captured run."""
+    transformed = set(rule.config.get("transform", {}) or {})
+
+    def substitute(found: re.Match[str]) -> str:
+        if found.group(1):
+            nodes = match.get_multiple_matches(found.group(1))
+            if not nodes:
+                return ""
+            return source[nodes[0].range().start.index : nodes[-1].range().end.index]
+        name = found.group(2)
+        if name in transformed:
+            value = match.get_transformed(name)
+            if value is not None:
+                return value
+        node = match.get_match(name)
+        return node.text() if node is not None else ""  # an unmatched capture renders empty
+
+    text = _METAVARIABLE.sub(substitute, str(rule.fix).rstrip("\n"))
+    start = match.range().start.index
+    line_start = source.rfind("\n", 0, start) + 1
+    indent = re.match(r"[ \t]*", source[line_start:start]).group(0)  # type: ignore[union-attr]
+    first, *rest = text.split("\n")
+    return "\n".join([first, *(indent + line if line else line for line in rest)])
+
+
+def _todo_edit(rule: Rule, order: int, match: SgNode, source: str, comment: str) -> _Edit | None:
+    """`TODO(otmigrate): <reason>` on its own line above the match, once."""
+    start = match.range().start.index
+    line_start = source.rfind("\n", 0, start) + 1
+    indent = re.match(r"[ \t]*", source[line_start:]).group(0)  # type: ignore[union-attr]
+    todo = f"{comment} TODO(otmigrate): {rule.message}"
+    previous_start = source.rfind("\n", 0, max(line_start - 1, 0)) + 1
+    if line_start > 0 and todo in source[previous_start:line_start]:
+        return None
+    return _Edit(line_start, line_start, f"{indent}{todo}\n", order, rule, _line(match))
+
+
+def _apply(source: str, edits: list[_Edit], ctx: TransformContext) -> str:
+    """Apply the edits that do not overlap: earliest start first, then the outer one, then rule order."""
+    accepted: list[_Edit] = []
+    end = -1
+    for edit in sorted(edits, key=lambda e: (e.start, -e.end, e.order)):
+        if edit.start < end:
+            continue  # overlaps an accepted edit; the next pass sees the result and may match again
+        if edit.text == source[edit.start : edit.end]:
+            continue
+        accepted.append(edit)
+        end = max(end, edit.end)
+    out, last = [], 0
+    for edit in accepted:
+        out += [source[last : edit.start], edit.text]
+        last = edit.end
+        if edit.rule.action == "fix":
+            ctx.migrated(edit.line, edit.rule.id, edit.rule.message)
+            for spec in edit.rule.imports:
+                if spec not in ctx.imports_needed:
+                    ctx.imports_needed.append(spec)
+    out.append(source[last:])
+    return "".join(out)

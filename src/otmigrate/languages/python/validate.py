@@ -1,0 +1,11 @@
+"""Python's extra validity check: the rewritten module must compile, not just parse."""
+
+from __future__ import annotations
+
+
+def syntax_error(text: str) -> str | None:
+    try:
+        compile(text, "<otmigrate>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"does not compile: {exc.msg} at line {exc.lineno}"
+    return None

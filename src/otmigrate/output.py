@@ -1,0 +1,157 @@
+"""Rendering results: rich on a terminal (honouring NO_COLOR), plain text otherwise, JSON on request."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from typing import Any, TextIO
+
+from otmigrate.rewrite import FileRewrite
+from otmigrate.scan import FileScan, summary
+
+TOP_FILES = 10
+
+
+def _console(out: TextIO) -> Any:
+    """A rich Console when writing to a terminal, else None (plain text; rich is not even imported)."""
+    if not out.isatty():
+        return None
+    from rich.console import Console
+
+    return Console(file=out, highlight=False)
+
+
+def error(message: str) -> None:
+    print(f"otmigrate: {message}", file=sys.stderr)
+
+
+def scan_report(files: list[FileScan], files_scanned: int, output_format: str, out: TextIO) -> None:
+    for f in files:
+        if f.error:
+            error(f"{f.path}: {f.error}")
+    document = summary([f for f in files if not f.error], files_scanned)
+    if output_format == "json":
+        json.dump(document, out, indent=2)
+        out.write("\n")
+        return
+    cells: Counter[tuple[str, str]] = Counter()
+    fixable: Counter[tuple[str, str]] = Counter()
+    for entry in document["files"]:
+        for usage in entry["usages"]:
+            key = (entry["language"], usage["library"])
+            cells[key] += 1
+            fixable[key] += usage["fix"] in ("safe", "unsafe")
+    rows = [(lang, lib, str(n), str(fixable[(lang, lib)])) for (lang, lib), n in sorted(cells.items())]
+    top = sorted(document["files"], key=lambda f: -len(f["usages"]))[:TOP_FILES]
+    top_rows = [(f["path"], f["language"], str(len(f["usages"]))) for f in top]
+    stats = document["summary"]
+    footer = (
+        f"{stats['files_scanned']} files scanned, {stats['files_with_legacy']} with legacy tracing, "
+        f"{stats['usages']} usages"
+    )
+    console = _console(out)
+    if console is None:
+        _plain_table(out, ("language", "library", "usages", "auto-fixable"), rows)
+        out.write("\n")
+        _plain_table(out, ("file", "language", "usages"), top_rows)
+        out.write(f"\n{footer}\n")
+        return
+    from rich.table import Table
+
+    for title, headers, body in (
+        ("Legacy tracing by language and library", ("language", "library", "usages", "auto-fixable"), rows),
+        (f"Files with the most usages (top {TOP_FILES})", ("file", "language", "usages"), top_rows),
+    ):
+        table = Table(title=title, title_justify="left")
+        for header in headers:
+            table.add_column(header, justify="right" if header in ("usages", "auto-fixable") else "left")
+        for row in body:
+            table.add_row(*row)
+        console.print(table)
+    console.print(footer)
+
+
+def _plain_table(out: TextIO, headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    for row in (headers, *rows):
+        out.write(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n"
+        )
+
+
+def rewrite_report(results: list[FileRewrite], output_format: str, applied: bool, out: TextIO) -> None:
+    for r in results:
+        if r.error:
+            error(f"{r.path}: {r.error}")
+    if output_format == "json":
+        json.dump(_rewrite_document(results, applied), out, indent=2)
+        out.write("\n")
+        return
+    console = _console(out)
+    if not applied:
+        for r in results:
+            if not r.changed:
+                continue
+            if console is None:
+                out.write(r.diff())
+            else:
+                from rich.syntax import Syntax
+
+                console.print(Syntax(r.diff(), "diff", theme="ansi_dark", background_color="default"))
+    lines = _report_lines(results, applied)
+    if console is None:
+        out.write("\n".join(lines) + "\n")
+    else:
+        for line in lines:
+            console.print(line, markup=False)
+
+
+def _report_lines(results: list[FileRewrite], applied: bool) -> list[str]:
+    lines = ["", "Report:"] if results else []
+    for r in results:
+        migrated = [c for c in r.changes if c.kind == "migrated"]
+        manual = [c for c in r.changes if c.kind == "manual"]
+        unsafe = [c for c in r.changes if c.kind == "unsafe"]
+        status = (
+            "error"
+            if r.error
+            else ("written" if r.written else ("changes pending" if r.changed else "unchanged"))
+        )
+        lines.append(f"{r.path} ({status})")
+        if r.error:
+            lines.append(f"  not rewritten: {r.error}")
+        for rule, count in Counter((c.rule, c.message) for c in migrated).items():
+            lines.append(f"  migrated: {rule[1]} [{rule[0]}]" + (f" (x{count})" if count > 1 else ""))
+        for c in manual:
+            lines.append(f"  left for a person, line {c.line}: {c.message} [{c.rule}]")
+        for c in unsafe:
+            lines.append(f"  unsafe fix available (--unsafe-fixes), line {c.line}: {c.message} [{c.rule}]")
+        for f in r.findings:
+            lines.append(f"  lint {f.code} line {f.line}: {f.message}")
+    changed = sum(r.changed for r in results)
+    verb = "rewritten" if applied else "would be rewritten"
+    lines.append(
+        f"{changed} file{'s' if changed != 1 else ''} {verb}"
+        + ("" if applied or not changed else "; run with --apply to write")
+    )
+    return lines
+
+
+def _rewrite_document(results: list[FileRewrite], applied: bool) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "applied": applied,
+        "files": [
+            {
+                "path": r.path,
+                "changed": r.changed,
+                "written": r.written,
+                "error": r.error,
+                "changes": [c.__dict__ for c in r.changes],
+                "findings": [{"code": f.code, "line": f.line, "message": f.message} for f in r.findings],
+                "diff": r.diff() if r.changed else "",
+            }
+            for r in results
+        ],
+    }

@@ -1,0 +1,134 @@
+"""`otmigrate rewrite`: run the engine over files and dependency manifests, then diff or write."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+from otmigrate.config import Settings
+from otmigrate.discovery import discover
+from otmigrate.engine import Change, rewrite_source
+from otmigrate.languages import LANGUAGES, Language
+from otmigrate.pool import map_files
+from otmigrate.rulefiles import Rule
+from otmigrate.sourcefile import SourceError, decode, is_generated, read_bytes, write_atomic
+
+
+@dataclass
+class FileRewrite:
+    path: str  # relative to the current directory
+    original: str = ""
+    result: str = ""
+    changes: list[Change] = field(default_factory=list)
+    findings: list[Any] = field(default_factory=list)  # lint findings on the rewritten code
+    error: str | None = None
+    written: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.error is None and self.result != self.original
+
+    def diff(self) -> str:
+        return "".join(
+            difflib.unified_diff(
+                self.original.splitlines(keepends=True),
+                self.result.splitlines(keepends=True),
+                fromfile=f"a/{self.path}",
+                tofile=f"b/{self.path}",
+            )
+        )
+
+
+@dataclass
+class _Job:
+    rules: list[Rule]
+    settings: Settings
+    unsafe: bool
+    apply: bool
+
+
+_JOB: list[_Job] = []
+
+
+def _init_worker(job: _Job) -> None:
+    _JOB[:] = [job]
+
+
+def manifest_names() -> tuple[str, ...]:
+    names: list[str] = []
+    for language in LANGUAGES.values():
+        manifest = language.part("manifest")
+        names += getattr(manifest, "MANIFEST_NAMES", ())
+    return tuple(names)
+
+
+def rewrite_paths(
+    paths: list[str], settings: Settings, rules: list[Rule], jobs: int, *, unsafe: bool, apply: bool
+) -> list[FileRewrite]:
+    """Every file that changed, was left for a person, or could not be processed."""
+    items = [
+        (str(c.path), c.language.name if c.language else None)
+        for c in discover(paths, settings, manifest_names())
+    ]
+    job = _Job(rules, settings, unsafe, apply)
+    results = map_files(_rewrite_item, items, jobs, _init_worker, (job,))
+    return [r for r in results if r is not None]
+
+
+def _rewrite_item(item: tuple[str, str | None]) -> FileRewrite | None:
+    job = _JOB[0]
+    path, language_name = Path(item[0]), item[1]
+    language = LANGUAGES[language_name] if language_name else None
+    return rewrite_file(path, language, job.rules, job.settings, unsafe=job.unsafe, apply=job.apply)
+
+
+def rewrite_file(
+    path: Path, language: Language | None, rules: list[Rule], settings: Settings, *, unsafe: bool, apply: bool
+) -> FileRewrite | None:
+    """Rewrite one source file (and, if it is a dependency manifest, its dependencies)."""
+    outcome = FileRewrite(os.path.relpath(path))
+    try:
+        data = read_bytes(path)
+        manifest = _manifest_for(path)
+        if is_generated(data) or (manifest is None and not (language and language.mentions_tracing(data))):
+            return None
+        source = decode(path, data)
+    except SourceError as exc:
+        outcome.error = exc.reason
+        return outcome
+    outcome.original = outcome.result = source.text
+    if language is not None and language.mentions_tracing(data):
+        result = rewrite_source(source.text, outcome.path, language, rules, settings, unsafe=unsafe)
+        outcome.result, outcome.changes, outcome.error = result.text, result.changes, result.error
+    if manifest is not None and outcome.error is None:
+        updated = manifest.update_manifest(path.name, outcome.result)
+        if updated != outcome.result:
+            outcome.changes.append(
+                Change("migrated", "manifest", 1, "legacy tracing dependencies → OpenTelemetry")
+            )
+            outcome.result = updated
+    if outcome.changed and language is not None:
+        from otmigrate.lint import check_source
+
+        outcome.findings = check_source(outcome.path, outcome.result, language.name, settings)
+    if apply and outcome.changed:
+        try:
+            write_atomic(source, outcome.result)
+            outcome.written = True
+        except SourceError as exc:
+            outcome.error = exc.reason
+    if not (outcome.changed or outcome.changes or outcome.error):
+        return None
+    return outcome
+
+
+def _manifest_for(path: Path) -> Any:
+    for language in LANGUAGES.values():
+        manifest = language.part("manifest")
+        if manifest is not None and any(fnmatch(path.name, p) for p in manifest.MANIFEST_NAMES):
+            return manifest
+    return None

@@ -1,0 +1,122 @@
+"""`otmigrate scan`: the inventory of legacy tracing usage, per file, with what can be migrated."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ast_grep_py import SgRoot
+
+from otmigrate.config import Settings
+from otmigrate.discovery import discover
+from otmigrate.engine import find_bindings
+from otmigrate.languages import LANGUAGES
+from otmigrate.pool import map_files
+from otmigrate.rulefiles import Rule, expand_config
+from otmigrate.sourcefile import SourceError, decode, is_generated, read_bytes
+
+
+@dataclass
+class Usage:
+    library: str
+    line: int
+    column: int
+    symbol: str
+    rule: str
+    fix: str  # safe | unsafe | manual | none
+
+
+@dataclass
+class FileScan:
+    path: str
+    language: str
+    usages: list[Usage] = field(default_factory=list)
+    error: str | None = None
+
+
+_FIX_RANK = {"safe": 0, "unsafe": 1, "manual": 2, "none": 3}
+_RULES: list[Rule] = []
+
+
+def _init_worker(rules: list[Rule]) -> None:
+    _RULES[:] = rules
+
+
+def scan_paths(
+    paths: list[str], settings: Settings, rules: list[Rule], jobs: int
+) -> tuple[list[FileScan], int]:
+    """The files with legacy usage (or a read error), and how many source files were looked at."""
+    items = [(str(c.path), c.language.name) for c in discover(paths, settings) if c.language is not None]
+    results = [r for r in map_files(_scan_item, items, jobs, _init_worker, (rules,)) if r is not None]
+    return results, len(items)
+
+
+def _scan_item(item: tuple[str, str]) -> FileScan | None:
+    return scan_file(Path(item[0]), item[1], _RULES)
+
+
+def scan_file(path: Path, language_name: str, rules: list[Rule]) -> FileScan | None:
+    """Usages in one file; None when the file holds no legacy tracing (most files never get parsed)."""
+    display = os.path.relpath(path)
+    language = LANGUAGES[language_name]
+    try:
+        data = read_bytes(path)
+        if not language.mentions_tracing(data) or is_generated(data):
+            return None
+        text = decode(path, data).text
+    except SourceError as exc:
+        return FileScan(display, language_name, error=exc.reason)
+    root = SgRoot(text, language.grep_language).root()
+    bindings = find_bindings(language, root)
+    legacy = [b for b in bindings if b.is_legacy]
+    if not legacy:
+        return None
+    transforms = language.part("transforms")
+    import_fix = "safe" if getattr(transforms, "FINAL_PASSES", None) else "none"
+    found: dict[tuple[int, int, str], Usage] = {}
+    for binding in legacy:
+        symbol = binding.module + (f".{binding.member}" if binding.member else "")
+        rule_id = f"{language.short}-{binding.library}-import"
+        found[(binding.line, binding.column, symbol)] = Usage(
+            binding.library, binding.line, binding.column, symbol, rule_id, import_fix
+        )
+    libraries = {b.library for b in legacy}
+    for rule in rules:
+        if rule.language.name != language_name or rule.library not in libraries:
+            continue
+        for match in root.find_all(expand_config(rule, bindings)):  # type: ignore[arg-type]
+            start = match.range().start
+            usage = Usage(
+                rule.library, start.line + 1, start.column + 1, rule.display_symbol, rule.id, rule.fix_class
+            )
+            key = (usage.line, usage.column, usage.symbol)
+            if key not in found or _FIX_RANK[usage.fix] < _FIX_RANK[found[key].fix]:
+                found[key] = usage
+    usages = sorted(found.values(), key=lambda u: (u.line, u.column, u.symbol))
+    return FileScan(display, language_name, usages)
+
+
+def summary(files: list[FileScan], files_scanned: int) -> dict[str, Any]:
+    """The `scan --format json` document (version 1)."""
+    usages = [u for f in files for u in f.usages]
+    by_language = Counter({f.language: 0 for f in files})
+    for f in files:
+        by_language[f.language] += len(f.usages)
+    return {
+        "version": 1,
+        "files": [
+            {"path": f.path, "language": f.language, "usages": [asdict(u) for u in f.usages]}
+            | ({"error": f.error} if f.error else {})
+            for f in files
+        ],
+        "summary": {
+            "files_scanned": files_scanned,
+            "files_with_legacy": sum(1 for f in files if f.usages),
+            "usages": len(usages),
+            "by_language": dict(sorted(by_language.items())),
+            "by_library": dict(sorted(Counter(u.library for u in usages).items())),
+        },
+    }

@@ -12,7 +12,7 @@ from ast_grep_py import SgRoot
 
 from otmigrate.config import Settings
 from otmigrate.discovery import discover
-from otmigrate.engine import find_bindings
+from otmigrate.engine import find_bindings, syntax_error
 from otmigrate.languages import LANGUAGES
 from otmigrate.pool import map_files
 from otmigrate.rulefiles import Rule, expand_config
@@ -69,6 +69,9 @@ def scan_file(path: Path, language_name: str, rules: list[Rule]) -> FileScan | N
         text = decode(path, data).text
     except SourceError as exc:
         return FileScan(display, language_name, error=exc.reason)
+    problem = syntax_error(text, language)
+    if problem is not None:
+        return FileScan(display, language_name, error=problem)
     root = SgRoot(text, language.grep_language).root()
     bindings = find_bindings(language, root)
     legacy = [b for b in bindings if b.is_legacy]

@@ -7,5 +7,5 @@ def syntax_error(text: str) -> str | None:
     try:
         compile(text, "<otmigrate>", "exec", dont_inherit=True)
     except SyntaxError as exc:
-        return f"does not compile: {exc.msg} at line {exc.lineno}"
+        return f"syntax error at line {exc.lineno}: {exc.msg}"
     return None

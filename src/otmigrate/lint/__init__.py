@@ -1,11 +1,11 @@
 """`otmigrate lint`: tracing anti-patterns in Python, Go and JavaScript.
 
-This module is imported on every pre-commit run, so it imports only what the lint path needs.
+This module is imported on every pre-commit run, so it imports only what the lint path needs: no rich
+(unless writing to a terminal), no libcst, no click beyond the CLI's own.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -15,13 +15,11 @@ from typing import TextIO
 from otmigrate.config import Settings
 from otmigrate.lint.model import SEVERITIES, Finding, severity_rank
 
-LEGACY_IMPORT = "OTM901"
-
 
 @dataclass
 class LintOptions:
     paths: list[str]
-    output_format: str = "text"  # text | json
+    output_format: str = "text"  # text | json | sarif | github
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     fail_on: str = "warning"
@@ -34,40 +32,59 @@ class LintOptions:
 
 def check_source(path: str, text: str, language: str, settings: Settings) -> list[Finding]:
     """Findings for one file's source (used by `lint`, and by `rewrite` on the code it produces)."""
-    from ast_grep_py import SgRoot
+    from otmigrate.lint.registry import RULES
+    from otmigrate.lint.settings import resolve
 
-    from otmigrate.engine import find_bindings
-    from otmigrate.languages import LANGUAGES
+    config = resolve(RULES, settings.lint, select=settings.select, ignore=settings.ignore)
+    return analyze(path, text, language, config)
 
-    lang = LANGUAGES[language]
-    if not lang.mentions_tracing(text.encode("utf-8"), include_otel=True):
-        return []
-    bindings = find_bindings(lang, SgRoot(text, lang.grep_language).root())
-    lines = text.splitlines()
-    return [
-        Finding(
-            code=LEGACY_IMPORT,
-            message=f"legacy tracing import '{b.module}' ({b.library}); migrate with `otmigrate rewrite`",
-            path=path,
-            line=b.line,
-            column=b.column,
-            end_line=b.line,
-            end_column=b.column + len(b.local),
-            severity="warning",
-            source=lines[b.line - 1].strip() if b.line <= len(lines) else "",
+
+def analyze(path: str, text: str, language: str, config) -> list[Finding]:
+    """Run the enabled checks on one file, then apply severities, suppressions and OTM002."""
+    from otmigrate.lint import suppress
+    from otmigrate.lint.context import FileContext
+    from otmigrate.lint.registry import CHECKS
+
+    ctx = FileContext(path, text, language, config.checks)
+    for codes, languages, check in CHECKS:
+        if language in languages and any(config.is_enabled(c, path) for c in codes):
+            check(ctx)
+    findings = [f for f in ctx.findings if config.is_enabled(f.code, path)]
+    comment_nodes = ctx.root.find_all(kind="comment") if "otmigrate" in text else []
+    comments = [(n.range().start.line + 1, n.range().start.column + 1, n.text()) for n in comment_nodes]
+    suppressions = suppress.parse(ctx.lines, comments, language)
+    findings = suppress.apply(findings, suppressions)
+    if config.is_enabled("OTM002", path):
+        findings += suppress.unused(
+            suppressions,
+            path,
+            lambda c: any(code.startswith(c) and config.is_enabled(code, path) for code in config.enabled),
         )
-        for b in bindings
-        if b.is_legacy
-    ]
+    for f in findings:
+        f.severity = config.severity.get(f.code, f.severity)
+    unique = {(f.code, f.line, f.column, f.message): f for f in findings}
+    return sorted(unique.values(), key=Finding.sort_key)
 
 
 def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
-    """The whole `otmigrate lint` command; returns the exit code."""
+    """The whole `otmigrate lint` command; returns the exit code (0 clean, 1 findings, 2 usage error)."""
     from otmigrate.discovery import discover
+    from otmigrate.lint import baseline as baselines
+    from otmigrate.lint.registry import RULES
+    from otmigrate.lint.report import render
+    from otmigrate.lint.settings import LintConfigError, resolve
     from otmigrate.sourcefile import SourceError, decode, is_generated, read_bytes
 
+    try:
+        config = resolve(
+            RULES, settings.lint, select=options.select, ignore=options.ignore, profile=options.profile
+        )
+    except LintConfigError as exc:
+        print(f"otmigrate: {exc}", file=sys.stderr)
+        return 2
     findings: list[Finding] = []
-    errors = 0
+    sources: dict[str, list[str]] = {}
+    errors = checked = 0
     for candidate in discover(options.paths, settings):
         if candidate.language is None:
             continue
@@ -80,39 +97,27 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
             print(f"otmigrate: {exc}", file=sys.stderr)
             errors += 1
             continue
-        findings += check_source(os.path.relpath(candidate.path), text, candidate.language.name, settings)
-    findings = [f for f in findings if _selected(f.code, options.select, options.ignore)]
+        path = os.path.relpath(candidate.path)
+        checked += 1
+        found = analyze(path, text, candidate.language.name, config)
+        if found:
+            sources[path] = text.splitlines()
+        findings += found
+
+    if options.write_baseline is not None:
+        baselines.write(options.write_baseline, findings)
+        print(f"otmigrate: wrote {len(findings)} findings to {options.write_baseline}", file=sys.stderr)
+        return 0
+    if options.baseline is not None:
+        try:
+            findings = baselines.filter_new(findings, baselines.load(options.baseline))
+        except baselines.BaselineError as exc:
+            print(f"otmigrate: baseline {exc}; reporting every finding", file=sys.stderr)
+            errors += 1
     findings.sort(key=Finding.sort_key)
-    if options.output_format == "json":
-        json.dump([_as_json(f) for f in findings], out, indent=2)
-        out.write("\n")
-    else:
-        for f in findings:
-            out.write(f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}\n")
-        out.write(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}\n")
+    render(options.output_format, findings, RULES, sources, out, files=checked)
     if options.exit_zero:
         return 0
     threshold = severity_rank(options.fail_on) if options.fail_on in SEVERITIES else 1
     failing = any(severity_rank(f.severity) >= threshold for f in findings)
     return 1 if failing or errors else 0
-
-
-def _selected(code: str, select: list[str], ignore: list[str]) -> bool:
-    select = [s for s in select if s.upper().startswith("OTM")]
-    ignore = [s for s in ignore if s.upper().startswith("OTM")]
-    return (not select or any(code.startswith(s) for s in select)) and not any(
-        code.startswith(s) for s in ignore
-    )
-
-
-def _as_json(finding: Finding) -> dict[str, object]:
-    return {
-        "code": finding.code,
-        "severity": finding.severity,
-        "message": finding.message,
-        "path": finding.path,
-        "line": finding.line,
-        "column": finding.column,
-        "end_line": finding.end_line,
-        "end_column": finding.end_column,
-    }

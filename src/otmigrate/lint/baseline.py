@@ -1,0 +1,69 @@
+"""Baseline files: today's findings, so that only new ones are reported.
+
+Entries are keyed on (rule, path, normalised source of the flagged line) with a count, not on line
+numbers, so they survive code moving within the file (the ESLint bulk-suppression model).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from otmigrate.lint.model import Finding
+
+VERSION = 1
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be used; the message names the path and the reason."""
+
+
+def _key(f: Finding) -> tuple[str, str, str]:
+    return (f.code, f.path.replace("\\", "/"), f.source)
+
+
+def write(path: Path, findings: list[Finding]) -> None:
+    counts = Counter(_key(f) for f in findings)
+    entries = [{"code": c, "path": p, "source": s, "count": n} for (c, p, s), n in sorted(counts.items())]
+    path.write_text(
+        json.dumps({"version": VERSION, "tool": "otmigrate", "entries": entries}, indent=2) + "\n",
+        encoding="utf-8",
+    )
+
+
+def load(path: Path) -> Counter:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BaselineError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != VERSION
+        or not isinstance(data.get("entries"), list)
+    ):
+        raise BaselineError(f"{path}: not an otmigrate baseline (expected version {VERSION} with 'entries')")
+    counts: Counter = Counter()
+    for i, e in enumerate(data["entries"]):
+        try:
+            counts[(str(e["code"]), str(e["path"]), str(e["source"]))] += int(e["count"])
+        except (KeyError, TypeError, ValueError):
+            raise BaselineError(f"{path}: entry {i} needs code, path, source and an integer count") from None
+    return counts
+
+
+def filter_new(findings: list[Finding], baseline: Counter) -> list[Finding]:
+    """Findings beyond the baseline's count for their key (earliest lines are matched first)."""
+    budget = Counter(baseline)
+    new = []
+    for f in sorted(findings, key=Finding.sort_key):
+        k = _key(f)
+        if budget[k] > 0:
+            budget[k] -= 1
+        else:
+            new.append(f)
+    return new

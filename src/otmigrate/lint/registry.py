@@ -1,0 +1,15 @@
+"""All rules and the checks that implement them. Importing this loads every check module (no parsing)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from otmigrate.lint.checks import attributes, legacy, lifecycle, meta, naming
+from otmigrate.lint.model import Rule
+
+_MODULES = (lifecycle, attributes, naming, legacy, meta)
+
+RULES: dict[str, Rule] = {rule.code: rule for module in _MODULES for rule in module.RULES}
+CHECKS: tuple[tuple[tuple[str, ...], tuple[str, ...], Callable], ...] = tuple(
+    check for module in _MODULES for check in module.CHECKS
+)

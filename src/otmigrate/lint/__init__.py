@@ -39,13 +39,25 @@ def check_source(path: str, text: str, language: str, settings: Settings) -> lis
     return analyze(path, text, language, config)
 
 
+class LintSyntaxError(Exception):
+    """The file does not parse; checks on a broken tree would report nonsense."""
+
+
 def analyze(path: str, text: str, language: str, config) -> list[Finding]:
     """Run the enabled checks on one file, then apply severities, suppressions and OTM002."""
+    from otmigrate.languages import LANGUAGES
     from otmigrate.lint import suppress
     from otmigrate.lint.context import FileContext
     from otmigrate.lint.registry import CHECKS
 
     ctx = FileContext(path, text, language, config.checks)
+    error = ctx.root.find(kind="ERROR")
+    if error is not None:
+        raise LintSyntaxError(f"{path}: syntax error at line {error.range().start.line + 1}; not linted")
+    validate = LANGUAGES[language].part("validate")
+    problem = validate.syntax_error(text) if validate is not None else None
+    if problem is not None:
+        raise LintSyntaxError(f"{path}: {problem}; not linted")
     for codes, languages, check in CHECKS:
         if language in languages and any(config.is_enabled(c, path) for c in codes):
             check(ctx)
@@ -99,7 +111,12 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
             continue
         path = os.path.relpath(candidate.path)
         checked += 1
-        found = analyze(path, text, candidate.language.name, config)
+        try:
+            found = analyze(path, text, candidate.language.name, config)
+        except LintSyntaxError as exc:
+            print(f"otmigrate: {exc}", file=sys.stderr)
+            errors += 1
+            continue
         if found:
             sources[path] = text.splitlines()
         findings += found

@@ -49,7 +49,7 @@ def _codes(value, key: str) -> list[str]:
 def resolve(
     rules: dict[str, Rule], table: dict, *, select=(), ignore=(), profile: str | None = None
 ) -> LintConfig:
-    """Profile first (pre-commit < recommended < strict); select narrows, extend-select adds, ignore removes."""
+    """Profile first (pre-commit < recommended < strict); select narrows, extend-select adds, ignore drops."""
     profile = profile or table.get("profile") or "pre-commit"
     if profile not in PROFILES:
         raise LintConfigError(

@@ -1,0 +1,612 @@
+"""OpenTracing call sites -> OpenTelemetry API calls (api-mapping §2.1, tags §5, logs §6).
+
+Works on spans by where they come from, not by type: a name bound by `start_span(...)`, a `with` target
+of `start_active_span`/`start_span`, or `scope.span`. jaeger-client tracers are OpenTracing tracers, so
+files that import only jaeger_client go through here as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from otmigrate.languages.python.cst import (
+    NOT_LITERAL,
+    arg_at,
+    code,
+    dotted,
+    expr,
+    has_exit,
+    kwarg,
+    literal,
+    names_used,
+    nanoseconds,
+    qualified,
+    with_todo,
+)
+
+# opentracing.ext.tags: constant -> the tag key or value it stands for.
+TAG_CONSTANTS = {
+    "SPAN_KIND": "span.kind", "SPAN_KIND_RPC_CLIENT": "client", "SPAN_KIND_RPC_SERVER": "server",
+    "SPAN_KIND_CONSUMER": "consumer", "SPAN_KIND_PRODUCER": "producer", "SERVICE": "service",
+    "ERROR": "error", "COMPONENT": "component", "SAMPLING_PRIORITY": "sampling.priority",
+    "PEER_SERVICE": "peer.service", "PEER_HOSTNAME": "peer.hostname", "PEER_ADDRESS": "peer.address",
+    "PEER_HOST_IPV4": "peer.ipv4", "PEER_HOST_IPV6": "peer.ipv6", "PEER_PORT": "peer.port",
+    "HTTP_URL": "http.url", "HTTP_METHOD": "http.method", "HTTP_STATUS_CODE": "http.status_code",
+    "DATABASE_INSTANCE": "db.instance", "DATABASE_STATEMENT": "db.statement", "DATABASE_TYPE": "db.type",
+    "DATABASE_USER": "db.user", "MESSAGE_BUS_DESTINATION": "message_bus.destination",
+}  # fmt: skip
+# §5: OpenTracing tag -> semantic-convention key (semconv v1.43.0).
+SEMCONV = {
+    "http.method": "http.request.method", "http.url": "url.full",
+    "http.status_code": "http.response.status_code", "peer.service": "service.peer.name",
+    "peer.ipv4": "network.peer.address", "peer.ipv6": "network.peer.address",
+    "db.type": "db.system.name", "db.instance": "db.namespace", "db.statement": "db.query.text",
+    "message_bus.destination": "messaging.destination.name",
+}  # fmt: skip
+# Keys whose OTel name depends on which side of the call the span is: (client/other, server).
+PEER = {"peer.hostname": ("server.address", "client.address"), "peer.port": ("server.port", "client.port")}
+DB_SYSTEM_VALUES = {"sql": "other_sql"}
+KINDS = {"client": "CLIENT", "server": "SERVER", "producer": "PRODUCER", "consumer": "CONSUMER"}
+# Fields of an OpenTracing error log that record_exception derives from the exception itself (§6).
+ERROR_LOG_FIELDS = {"event", "error.object", "message", "error.kind", "stack"}
+ERROR_EVENT_KEYS = {
+    "error.kind": "exception.type",
+    "message": "exception.message",
+    "stack": "exception.stacktrace",
+}
+FORMATS = {"HTTP_HEADERS", "TEXT_MAP", "http_headers", "text_map"}
+RULE = "py-opentracing-api"
+
+
+@dataclass
+class Scope:
+    """A `with` block that starts a span: its target (old and new name) and kind, when known."""
+
+    old: str | None
+    new: str | None
+    current: bool  # start_as_current_span (the span is the active one inside)
+    kind: str | None = None
+    hoisted: list[cst.CSTNode] = field(default_factory=list)
+
+
+class OpenTracingCalls(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, aliases: dict[str, str], report) -> None:
+        super().__init__()
+        self.aliases = aliases
+        self._report = report  # report(kind, line, message)
+        self.scopes: list[Scope] = []
+        self.functions: list[cst.CSTNode] = []
+        self.taken: dict[int, set[str]] = {}
+        self.span_names: set[str] = set()
+        self.context_names: set[str] = set()
+        self.with_calls: set[int] = set()
+        self.removed: set[int] = set()
+        self.todos: list[tuple[str, int]] = []
+        self.hoisting = False  # inside a span.kind statement that moves to the start call
+
+    def report(self, kind: str, node: cst.CSTNode, message: str) -> None:
+        position = self.get_metadata(PositionProvider, node, None)
+        self._report(kind, position.start.line if position else 0, message)
+
+    def leave_IndentedBlock(
+        self, original: cst.IndentedBlock, updated: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        return updated.with_changes(
+            body=spans_into_with_blocks(updated.body, self.span_names, self._lifetime_todo)
+        )
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        return updated.with_changes(
+            body=spans_into_with_blocks(updated.body, self.span_names, self._lifetime_todo)
+        )
+
+    def _lifetime_todo(self, statement: cst.BaseStatement, reason: str) -> cst.BaseStatement:
+        marked = with_todo(statement, reason)
+        if marked is not statement:
+            self._report("manual", 0, reason)
+        return marked
+
+    # --- analysis, top-down ------------------------------------------------------------------------
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.functions.append(node)
+
+        class Bound(cst.CSTVisitor):
+            def visit_Assign(inner, n: cst.Assign) -> None:
+                if len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name):
+                    value = n.value
+                    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+                        if value.func.attr.value == "start_span":
+                            self.span_names.add(n.targets[0].target.value)
+                        elif value.func.attr.value == "extract" and self._is_format(
+                            arg_at(value, 0, "format")
+                        ):
+                            self.context_names.add(n.targets[0].target.value)
+
+        node.visit(Bound())
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        self.functions.pop()
+        return updated
+
+    def visit_With(self, node: cst.With) -> None:
+        item = node.items[0]
+        call = item.item
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
+            return
+        method = call.func.attr.value
+        if method not in ("start_active_span", "start_span") or len(node.items) != 1:
+            return
+        self.with_calls.add(id(call))
+        old = item.asname.name.value if item.asname and isinstance(item.asname.name, cst.Name) else None
+        new = old
+        if old is not None and method == "start_active_span":
+            new = self._span_name_for(old)
+        scope = Scope(old, new, method == "start_active_span")
+        tags = kwarg(call, "tags")
+        if tags is not None and isinstance(tags.value, cst.Dict):
+            for element in tags.value.elements:
+                if isinstance(element, cst.DictElement) and self._tag_key(element.key) == "span.kind":
+                    scope.kind = KINDS.get(str(self._tag_value(element.value)))
+        if new is not None:
+            self.span_names.add(new)
+        self._hoist_kind(node, scope, method)
+        self.scopes.append(scope)
+
+    def _span_name_for(self, old: str) -> str:
+        """`scope` becomes `span` when the function has no other `span`; any other name is kept."""
+        func = self.functions[-1]
+        taken = self.taken.setdefault(id(func), names_used(func))
+        if old == "scope" and "span" not in taken:
+            taken.add("span")
+            return "span"
+        return old
+
+    def _hoist_kind(self, node: cst.With, scope: Scope, method: str) -> None:
+        """`<span>.set_tag('span.kind', ...)` in the block moves to the start call (kind is start-only)."""
+        if scope.old is None or not isinstance(node.body, cst.IndentedBlock):
+            return
+        for statement in node.body.body:
+            if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+                continue
+            call = statement.body[0].value if isinstance(statement.body[0], cst.Expr) else None
+            if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
+                continue
+            receiver = dotted(call.func.value)
+            span_expr = f"{scope.old}.span" if method == "start_active_span" else scope.old
+            if call.func.attr.value != "set_tag" or receiver != span_expr or len(call.args) != 2:
+                continue
+            if self._tag_key(call.args[0].value) != "span.kind":
+                continue
+            kind = KINDS.get(str(self._tag_value(call.args[1].value)))
+            if kind is not None and scope.kind in (None, kind):
+                scope.kind = kind
+                self.removed.add(id(statement))
+
+    # --- rewriting, bottom-up -----------------------------------------------------------------------
+
+    def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
+        call = original.items[0].item
+        if id(call) not in self.with_calls:
+            return self._flush_todos(updated)
+        scope = self.scopes.pop()
+        item = updated.items[0]
+        new_call = item.item
+        if scope.kind is not None and isinstance(new_call, cst.Call) and kwarg(new_call, "kind") is None:
+            new_call = new_call.with_changes(args=[*new_call.args, _kwarg("kind", f"SpanKind.{scope.kind}")])
+        asname = item.asname
+        if asname is not None and scope.new is not None and scope.new != scope.old:
+            asname = asname.with_changes(name=cst.Name(scope.new))
+        body = updated.body
+        if isinstance(body, cst.IndentedBlock) and not body.body:
+            body = body.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        return self._flush_todos(
+            updated.with_changes(items=[item.with_changes(item=new_call, asname=asname)], body=body)
+        )
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self.hoisting = id(node) in self.removed
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        self.hoisting = False
+        if id(original) in self.removed:
+            self.report("migrated", original, "span.kind moved to the start call (kind=)")
+            return cst.RemoveFromParent()
+        return self._flush_todos(updated)
+
+    def _flush_todos(self, node: cst.BaseStatement) -> cst.BaseStatement:
+        """Attach the TODOs of the calls in this statement; report each the first time it is written."""
+        for reason, line in self.todos:
+            marked = with_todo(node, reason)
+            if marked is not node:
+                self._report("manual", line, reason)
+            node = marked
+        self.todos = []
+        return node
+
+    def _manual(self, node: cst.CSTNode, reason: str) -> None:
+        position = self.get_metadata(PositionProvider, node, None)
+        self.todos.append((reason, position.start.line if position else 0))
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        name = updated.attr.value
+        if name == "span" and isinstance(updated.value, cst.Name):
+            for scope in reversed(self.scopes):
+                if scope.current and scope.old == updated.value.value:
+                    return cst.Name(scope.new or scope.old)
+        if qualified(original, self.aliases) == "opentracing.tracer":
+            return expr("trace.get_tracer(__name__)")
+        if name == "active_span" and self._is_tracer(original.value):
+            return expr("trace.get_current_span()")
+        if (
+            name == "context"
+            and isinstance(updated.value, cst.Name)
+            and updated.value.value in self.span_names
+        ):
+            return expr(f"{updated.value.value}.get_span_context()")
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if qualified(original.func, self.aliases) == "opentracing.global_tracer":
+            self.report("migrated", original, "global_tracer() → trace.get_tracer(__name__)")
+            return expr("trace.get_tracer(__name__)")
+        func = updated.func
+        if not isinstance(func, cst.Attribute):
+            return updated
+        method, receiver = func.attr.value, func.value
+        if method == "start_active_span":
+            if id(original) not in self.with_calls:
+                self._manual(original, "start_active_span outside a `with`: attach/detach the span by hand")
+                return updated
+            self.report("migrated", original, "start_active_span → start_as_current_span")
+            return self._start_args(
+                updated.with_changes(func=func.with_changes(attr=cst.Name("start_as_current_span")))
+            )
+        if method == "start_span":
+            return self._start_args(updated)
+        if method in ("set_tag", "set_attribute") and len(updated.args) == 2:
+            return self._set_tag(updated, receiver, method)
+        if method == "log_kv" and updated.args:
+            return self._log_kv(original, updated, receiver)
+        if method == "log_event" and updated.args:
+            payload = arg_at(updated, 1, "payload")
+            attrs = f', {{"payload": str({code(payload.value)})}}' if payload else ""
+            return expr(f"{code(receiver)}.add_event({code(updated.args[0].value)}{attrs})")
+        if method == "set_operation_name":
+            return updated.with_changes(func=func.with_changes(attr=cst.Name("update_name")))
+        if method == "finish" and dotted(receiver) in self.span_names:
+            when = arg_at(updated, 0, "finish_time")
+            end_time = f"end_time={nanoseconds(when.value)}" if when else ""
+            return expr(f"{code(receiver)}.end({end_time})")
+        if method == "inject" and self._is_format(arg_at(updated, 1, "format")):
+            return self._inject(original, updated)
+        if method == "extract" and self._is_format(arg_at(updated, 0, "format")):
+            carrier = arg_at(updated, 1, "carrier")
+            if carrier is not None:
+                self.report("migrated", original, "extract → propagate.extract (returns a Context)")
+                return expr(f"propagate.extract({code(carrier.value)})")
+        if method in ("inject", "extract") and self._is_binary(updated):
+            self._manual(original, "Format.BINARY has no OpenTelemetry equivalent")
+        if method in ("set_baggage_item", "get_baggage_item"):
+            self._manual(original, "baggage lives in the Context in OpenTelemetry: use opentelemetry.baggage")
+        return updated
+
+    # --- the pieces ----------------------------------------------------------------------------------
+
+    def _is_tracer(self, node: cst.BaseExpression) -> bool:
+        name = dotted(node)
+        return bool(name) and (
+            "tracer" in name.lower() or qualified(node, self.aliases).startswith("opentracing")
+        )
+
+    def _is_format(self, arg: cst.Arg | None) -> bool:
+        if arg is None:
+            return False
+        value = literal(arg.value)
+        if isinstance(value, str):
+            return value in FORMATS
+        name = dotted(arg.value)
+        return name.rsplit(".", 1)[-1] in FORMATS and "Format" in name
+
+    def _is_binary(self, call: cst.Call) -> bool:
+        return any(dotted(a.value).endswith("Format.BINARY") for a in call.args)
+
+    def _tag_key(self, node: cst.BaseExpression) -> str | None:
+        value = literal(node)
+        if isinstance(value, str):
+            return value
+        name = qualified(node, self.aliases)
+        if name.startswith("opentracing.ext.tags."):
+            return TAG_CONSTANTS.get(name.rsplit(".", 1)[-1])
+        return None
+
+    def _tag_value(self, node: cst.BaseExpression) -> object:
+        key = self._tag_key(node)
+        return key if key is not None else literal(node)
+
+    def _scope_kind(self, receiver: cst.BaseExpression) -> str | None:
+        name = dotted(receiver)
+        for scope in reversed(self.scopes):
+            if name in (scope.new, scope.old):
+                return scope.kind
+        return None
+
+    def _attribute(self, key: str, value: cst.BaseExpression, kind: str | None) -> tuple[str, str]:
+        """(OTel key, value code) for an OpenTracing tag."""
+        if key in PEER:
+            key = PEER[key][kind == "SERVER"]
+        elif key in SEMCONV:
+            if key == "db.type" and literal(value) in DB_SYSTEM_VALUES:
+                return SEMCONV[key], f'"{DB_SYSTEM_VALUES[literal(value)]}"'  # type: ignore[index]
+            key = SEMCONV[key]
+        return key, code(value)
+
+    def _set_tag(self, call: cst.Call, receiver: cst.BaseExpression, method: str) -> cst.BaseExpression:
+        key_node, value = call.args[0].value, call.args[1].value
+        key = self._tag_key(key_node)
+        legacy_key = key is not None and (
+            not isinstance(literal(key_node), str)
+            or key in SEMCONV
+            or key in PEER
+            or key in ("span.kind", "error")
+        )
+        if method == "set_attribute" and not legacy_key:
+            return call
+        span = code(receiver)
+        if key == "span.kind":
+            if self.hoisting:
+                return call
+            self._manual(
+                call, "span.kind can only be given when the span starts: pass kind= to the start call"
+            )
+            return call
+        if key == "sampling.priority":
+            self._manual(call, "sampling.priority cannot be honoured after start: use a Sampler")
+            return call
+        if key == "error":
+            flag = literal(value)
+            status = {True: "StatusCode.ERROR", False: "StatusCode.OK"}.get(flag)  # type: ignore[call-overload]
+            status = status or f"StatusCode.ERROR if {code(value)} else StatusCode.UNSET"
+            return expr(f"{span}.set_status(Status({status}))")
+        if key is None:
+            return call.with_changes(func=call.func.with_changes(attr=cst.Name("set_attribute")))  # type: ignore[attr-defined]
+        new_key, value_code = self._attribute(key, value, self._scope_kind(receiver))
+        return expr(f'{span}.set_attribute("{new_key}", {value_code})')
+
+    def _log_kv(self, original: cst.Call, call: cst.Call, receiver: cst.BaseExpression) -> cst.BaseExpression:
+        fields = call.args[0].value
+        if not isinstance(fields, cst.Dict) or not all(
+            isinstance(e, cst.DictElement) and isinstance(literal(e.key), str) for e in fields.elements
+        ):
+            self._manual(original, "log_kv with a computed dict: turn it into add_event(name, attributes)")
+            return call
+        items = {literal(e.key): e.value for e in fields.elements}  # type: ignore[union-attr]
+        when = arg_at(call, 1, "timestamp")
+        timestamp = f", timestamp={nanoseconds(when.value)}" if when else ""
+        span = code(receiver)
+        event = literal(items["event"]) if "event" in items else "log"
+        if event == "error" and "error.object" in items:
+            rest = {k: v for k, v in items.items() if k not in ERROR_LOG_FIELDS}
+            attrs = f", {_dict(rest)}" if rest else ""
+            return expr(f"{span}.record_exception({code(items['error.object'])}{attrs}{timestamp})")
+        if event is NOT_LITERAL:
+            self._manual(original, "log_kv with a computed event name")
+            return call
+        if event == "error":
+            event = "exception"
+            items = {ERROR_EVENT_KEYS.get(k, k): v for k, v in items.items()}  # type: ignore[misc]
+        rest = {k: v for k, v in items.items() if k != "event"}
+        attrs = f", {_dict(rest)}" if rest else ""
+        return expr(f'{span}.add_event("{event}"{attrs}{timestamp})')
+
+    def _inject(self, original: cst.Call, call: cst.Call) -> cst.BaseExpression:
+        context, carrier = arg_at(call, 0, "span_context"), arg_at(call, 2, "carrier")
+        if context is None or carrier is None:
+            return call
+        self.report("migrated", original, "inject → propagate.inject")
+        span = _span_of_context(context.value)
+        innermost = next((s for s in reversed(self.scopes) if s.new), None)
+        if span is not None and innermost is not None and innermost.current and span == innermost.new:
+            return expr(f"propagate.inject({code(carrier.value)})")
+        parent = f"trace.set_span_in_context({span})" if span else self._non_recording(context.value)
+        return expr(f"propagate.inject({code(carrier.value)}, context={parent})")
+
+    def _non_recording(self, node: cst.BaseExpression) -> str:
+        return f"trace.set_span_in_context(NonRecordingSpan({code(node)}))"
+
+    def _parent(self, node: cst.BaseExpression) -> str | None:
+        """The `context=` value for a `child_of=` parent: a Context, a span, or a span context."""
+        name = dotted(node)
+        if name in self.context_names:
+            return name
+        if name in self.span_names:
+            return f"trace.set_span_in_context({name})"
+        span = _span_of_context(node)
+        return f"trace.set_span_in_context({span})" if span else None
+
+    def _start_args(self, call: cst.Call) -> cst.Call:
+        args: list[cst.Arg] = []
+        references = kwarg(call, "references")
+        for arg in call.args:
+            name = arg.keyword.value if arg.keyword else None
+            if name == "child_of":
+                parent = self._parent(arg.value)
+                if parent is None:
+                    self._manual(call, "child_of= may be a span or a span context: pass context= by hand")
+                    args.append(arg)
+                else:
+                    args.append(_rename(arg, "context", expr(parent)))
+            elif name == "references" and references is not None:
+                args += self._references(arg, has_child_of=kwarg(call, "child_of") is not None)
+            elif name == "tags":
+                args += self._tags(arg)
+            elif name == "start_time":
+                args.append(_rename(arg, "start_time", expr(nanoseconds(arg.value))))
+            elif name == "finish_on_close":
+                args.append(_rename(arg, "end_on_exit", arg.value))
+            elif name == "ignore_active_span":
+                self._manual(
+                    call, "ignore_active_span: start the span with context=Context() to make it a root"
+                )
+                args.append(arg)
+            else:
+                args.append(arg)
+        return call.with_changes(args=args)
+
+    def _references(self, arg: cst.Arg, *, has_child_of: bool) -> list[cst.Arg]:
+        refs = arg.value.elements if isinstance(arg.value, cst.List) else None
+        parsed = []
+        for element in refs or []:
+            ref = element.value
+            kind = qualified(ref.func, self.aliases).rsplit(".", 1)[-1] if isinstance(ref, cst.Call) else ""
+            if kind not in ("child_of", "follows_from") or not ref.args:  # type: ignore[union-attr]
+                parsed = []
+                break
+            parsed.append((kind, ref.args[0].value))  # type: ignore[union-attr]
+        if not parsed:
+            self._manual(arg, "references= that are not child_of()/follows_from() calls: build Links by hand")
+            return [arg]
+        links = ", ".join(
+            f'Link({self._span_context(v)}, {{"opentracing.ref_type": "{k}"}})' for k, v in parsed
+        )
+        out = []
+        if not has_child_of:
+            first = next((v for k, v in parsed if k == "child_of"), parsed[0][1])
+            out.append(_kwarg("context", self._parent(first) or self._non_recording(first)))
+        out.append(_rename(arg, "links", expr(f"[{links}]")))
+        return out
+
+    def _span_context(self, node: cst.BaseExpression) -> str:
+        name = dotted(node)
+        return f"{name}.get_span_context()" if name in self.span_names else code(node)
+
+    def _tags(self, arg: cst.Arg) -> list[cst.Arg]:
+        if not isinstance(arg.value, cst.Dict):
+            return [_rename(arg, "attributes", arg.value)]
+        kind = None
+        attributes: dict[str, str] = {}
+        pending = []
+        for element in arg.value.elements:
+            key = self._tag_key(element.key) if isinstance(element, cst.DictElement) else None
+            if key is None:
+                self._manual(arg, "tags= with computed keys: map them to semantic-convention keys by hand")
+                return [_rename(arg, "attributes", arg.value)]
+            if key == "span.kind" and KINDS.get(str(self._tag_value(element.value))):
+                kind = KINDS[str(self._tag_value(element.value))]
+            else:
+                pending.append((key, element.value))
+        for key, value in pending:
+            new_key, value_code = self._attribute(key, value, kind)
+            attributes[new_key] = value_code
+        out = []
+        if kind is not None:
+            out.append(_kwarg("kind", f"SpanKind.{kind}", comma=bool(attributes) or _comma(arg)))
+        if attributes:
+            body = ", ".join(f'"{k}": {v}' for k, v in attributes.items())
+            out.append(_rename(arg, "attributes", expr(f"{{{body}}}")))
+        return out
+
+
+def _dict(items: dict[str, cst.BaseExpression]) -> str:
+    return "{" + ", ".join(f'"{k}": {code(v)}' for k, v in items.items()) + "}"
+
+
+def _span_of_context(node: cst.BaseExpression) -> str | None:
+    """`span.get_span_context()` (a migrated `span.context`) -> `span`."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and not node.args:  # noqa: SIM102
+        if node.func.attr.value == "get_span_context":
+            return dotted(node.func.value) or None
+    return None
+
+
+def _comma(arg: cst.Arg) -> cst.Comma | bool:
+    return arg.comma if isinstance(arg.comma, cst.Comma) else False
+
+
+def _rename(arg: cst.Arg, keyword: str, value: cst.BaseExpression) -> cst.Arg:
+    return arg.with_changes(keyword=cst.Name(keyword), value=value)
+
+
+def _kwarg(keyword: str, value: str, comma: object = False) -> cst.Arg:
+    if isinstance(comma, cst.Comma):
+        sep = comma
+    elif comma:
+        sep = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    else:
+        sep = cst.MaybeSentinel.DEFAULT
+    return cst.Arg(
+        keyword=cst.Name(keyword),
+        value=expr(value),
+        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+        comma=sep,  # type: ignore[arg-type]
+    )
+
+
+def spans_into_with_blocks(
+    body: list[cst.BaseStatement], span_names: set[str], manual
+) -> list[cst.BaseStatement]:
+    """`s = t.start_span(..)` .. `s.end()` in one block, no early exit between: `with t.start_span(..) as s:`.
+
+    Anything else keeps its explicit end; a span whose end can be skipped gets a TODO (manual).
+    """
+    out = list(body)
+    index = 0
+    while index < len(out):
+        started = _started_span(out[index])
+        if started is None or started[0] not in span_names:
+            index += 1
+            continue
+        name, call = started
+        end = next((j for j in range(index + 1, len(out)) if _ends(out[j], name) is not None), None)
+        between = out[index + 1 : end] if end is not None else out[index + 1 :]
+        if end is None or has_exit(between):
+            out[index] = manual(
+                out[index], f"span '{name}' may not be ended on every path: end it in a finally block"
+            )
+            index += 1
+            continue
+        if _ends(out[end], name):  # `end()` without arguments: the lifetime is exactly these statements
+            block = cst.IndentedBlock(body=between or [cst.SimpleStatementLine([cst.Pass()])])
+            item = cst.WithItem(item=call, asname=cst.AsName(name=cst.Name(name)))
+            out[index : end + 1] = [
+                cst.With(items=[item], body=block, leading_lines=out[index].leading_lines)
+            ]
+        index += 1
+    return out
+
+
+def _started_span(statement: cst.BaseStatement) -> tuple[str, cst.Call] | None:
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return None
+    assign = statement.body[0]
+    if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1):
+        return None
+    target, value = assign.targets[0].target, assign.value
+    if isinstance(target, cst.Name) and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):  # noqa: SIM102
+        if value.func.attr.value == "start_span":
+            return target.value, value
+    return None
+
+
+def _ends(statement: cst.BaseStatement, name: str) -> bool | None:
+    """True for `name.end()`, False for `name.end(end_time=...)`, None for anything else."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return None
+    call = statement.body[0].value if isinstance(statement.body[0], cst.Expr) else None
+    if (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and dotted(call.func.value) == name
+    ) and call.func.attr.value == "end":
+        return not call.args
+    return None

@@ -1,0 +1,171 @@
+"""The final pass: drop legacy imports nothing uses any more, import the OTel names the code now uses.
+
+New imports are `from module import a, b` lines, sorted by module, put where the first removed legacy
+import was (else after the last import). A name is only imported when the file does not bind it
+itself, so a file's own `trace` or `tracer` is never shadowed.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from otmigrate.languages.python.cst import LEGACY_ROOTS, dotted
+
+OTEL_NAMES = {
+    "trace": "opentelemetry", "propagate": "opentelemetry", "baggage": "opentelemetry",
+    "SpanKind": "opentelemetry.trace", "Status": "opentelemetry.trace", "StatusCode": "opentelemetry.trace",
+    "Link": "opentelemetry.trace", "NonRecordingSpan": "opentelemetry.trace",
+    "TracerProvider": "opentelemetry.sdk.trace", "Resource": "opentelemetry.sdk.resources",
+    "BatchSpanProcessor": "opentelemetry.sdk.trace.export",
+    "SimpleSpanProcessor": "opentelemetry.sdk.trace.export",
+    "ConsoleSpanExporter": "opentelemetry.sdk.trace.export",
+    "ParentBased": "opentelemetry.sdk.trace.sampling",
+    "TraceIdRatioBased": "opentelemetry.sdk.trace.sampling",
+    "ALWAYS_ON": "opentelemetry.sdk.trace.sampling", "ALWAYS_OFF": "opentelemetry.sdk.trace.sampling",
+    "OTLPSpanExporter": "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+    "ZipkinExporter": "opentelemetry.exporter.zipkin.json",
+    "CompositePropagator": "opentelemetry.propagators.composite",
+    "TraceContextTextMapPropagator": "opentelemetry.trace.propagation.tracecontext",
+    "W3CBaggagePropagator": "opentelemetry.baggage.propagation",
+    "B3MultiFormat": "opentelemetry.propagators.b3", "B3SingleFormat": "opentelemetry.propagators.b3",
+    "JaegerPropagator": "opentelemetry.propagators.jaeger",
+}  # fmt: skip
+
+
+def fix_imports(source: str) -> str | None:
+    module = cst.parse_module(source)
+    used, bound = _names(module)
+    body = list(module.body)
+    first_removed = None
+    out: list[cst.BaseStatement] = []
+    for statement in body:
+        kept = _without_unused_legacy(statement, used)
+        if kept is statement:
+            out.append(statement)
+            continue
+        if first_removed is None:
+            first_removed = len(out)
+            removed_lines = statement.leading_lines
+        if kept is not None:
+            out.append(kept)
+    needed: dict[str, list[str]] = {}
+    for name in sorted(used - bound):
+        if name in OTEL_NAMES:
+            needed.setdefault(OTEL_NAMES[name], []).append(name)
+    if first_removed is None and not needed:
+        return None
+    lines = [
+        cst.parse_statement(f"from {m} import {', '.join(sorted(n))}") for m, n in sorted(needed.items())
+    ]
+    if first_removed is not None:
+        index = first_removed
+        if lines:
+            lines[0] = lines[0].with_changes(leading_lines=removed_lines)
+    else:
+        index = _after_imports(out)
+    out[index:index] = lines
+    if out and not lines and index == 0:  # the file no longer starts with imports: no blank lines on top
+        out[0] = out[0].with_changes(leading_lines=[line for line in out[0].leading_lines if line.comment])
+    new = module.with_changes(body=out).code
+    return new if new != source else None
+
+
+def _names(module: cst.Module) -> tuple[set[str], set[str]]:
+    """(names the code reads outside import statements, names it binds anywhere)."""
+    used: set[str] = set()
+    bound: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> bool:
+            for alias in node.names:
+                bound.add(alias.asname.name.value if alias.asname else dotted(alias.name).split(".")[0])  # type: ignore[union-attr]
+            return False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            if not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    bound.add(alias.asname.name.value if alias.asname else dotted(alias.name))  # type: ignore[union-attr]
+            return False
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            used.add(node.value)
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            if isinstance(node.target, cst.Name):
+                bound.add(node.target.value)
+
+        def visit_Param(self, node: cst.Param) -> None:
+            bound.add(node.name.value)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            bound.add(node.name.value)
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            bound.add(node.name.value)
+
+        def visit_AsName(self, node: cst.AsName) -> None:
+            if isinstance(node.name, cst.Name):
+                bound.add(node.name.value)
+
+    module.visit(Collect())
+    return used, bound
+
+
+def _without_unused_legacy(statement: cst.BaseStatement, used: set[str]) -> cst.BaseStatement | None:
+    """The statement minus legacy imports whose names are unused (None when nothing is left)."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return statement
+    node = statement.body[0]
+    if isinstance(node, cst.Import):
+        names = node.names
+        local = [a.asname.name.value if a.asname else dotted(a.name).split(".")[0] for a in names]  # type: ignore[union-attr]
+        modules = [dotted(a.name) for a in names]
+    elif (
+        isinstance(node, cst.ImportFrom)
+        and node.module is not None
+        and not isinstance(node.names, cst.ImportStar)
+    ):
+        names = node.names
+        local = [a.asname.name.value if a.asname else dotted(a.name) for a in names]  # type: ignore[union-attr]
+        modules = [dotted(node.module)] * len(names)
+    else:
+        return statement
+    keep = [
+        alias
+        for alias, name, mod in zip(names, local, modules, strict=True)
+        if mod.split(".")[0] not in LEGACY_ROOTS or name in used
+    ]
+    if len(keep) == len(names):
+        return statement
+    if not keep:
+        return None
+    keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return statement.with_changes(body=[node.with_changes(names=keep)])
+
+
+def _after_imports(body: list[cst.BaseStatement]) -> int:
+    """After the last top-level import; else after the docstring; else at the top."""
+    imports = [
+        i
+        for i, s in enumerate(body)
+        if isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.Import | cst.ImportFrom)
+    ]
+    if imports:
+        return imports[-1] + 1
+    return 1 if body and _is_docstring(body[0]) else 0
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString)
+    )

@@ -1,0 +1,56 @@
+"""`otmigrate rewrite` on the Python fixtures, through the engine with every bundled rule: it must turn
+each input.py into exactly expected.py (golden), and leave expected.py alone (idempotence). The
+expected files are proven equivalent to their inputs in test_py_fixtures_equivalence.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pymigrate_support import case_id, fixture_cases
+
+from otmigrate.config import Settings
+from otmigrate.engine import rewrite_source
+from otmigrate.languages import LANGUAGES
+from otmigrate.rulefiles import load_rules
+
+PYTHON = LANGUAGES["python"]
+RULES = [rule for rule in load_rules() if rule.language.name == "python"]
+CASES = fixture_cases()
+
+
+def migrate(path: Path, text: str | None = None):
+    text = path.read_text() if text is None else text
+    return rewrite_source(text, str(path), PYTHON, RULES, Settings())
+
+
+@pytest.mark.parametrize("input_py", CASES, ids=case_id)
+def test_rewrite_matches_golden(input_py: Path):
+    outcome = migrate(input_py)
+    assert outcome.error is None
+    assert outcome.text == (input_py.parent / "expected.py").read_text()
+
+
+@pytest.mark.parametrize("input_py", CASES, ids=case_id)
+def test_rewrite_is_idempotent(input_py: Path):
+    expected = input_py.parent / "expected.py"
+    outcome = migrate(expected)
+    assert outcome.error is None
+    assert outcome.text == expected.read_text()
+
+
+def test_report_lists_what_was_migrated_and_what_was_left():
+    source = (
+        "import opentracing\n\ntracer = opentracing.global_tracer()\n\n\n"
+        "def report(rows):\n    span = tracer.start_span('r')\n"
+        "    if not rows:\n        return\n    span.finish()\n"
+    )
+    outcome = rewrite_source(source, "x.py", PYTHON, RULES, Settings())
+    kinds = {change.kind for change in outcome.changes}
+    assert kinds == {"migrated", "manual"}
+    assert "# TODO(otmigrate): span 'span' may not be ended on every path" in outcome.text
+
+
+def test_file_without_tracing_import_is_untouched():
+    source = "class Job:\n    def run(self, span):\n        span.finish()\n        span.set_tag('a', 1)\n"
+    assert rewrite_source(source, "x.py", PYTHON, RULES, Settings()).text == source

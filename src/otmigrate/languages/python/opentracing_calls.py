@@ -75,10 +75,11 @@ class Scope:
 class OpenTracingCalls(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, aliases: dict[str, str], report) -> None:
+    def __init__(self, aliases: dict[str, str], report, source: str = "") -> None:
         super().__init__()
         self.aliases = aliases
         self._report = report  # report(kind, line, message)
+        self.lines = [line.strip() for line in source.splitlines()]
         self.scopes: list[Scope] = []
         self.functions: list[cst.CSTNode] = []
         self.taken: dict[int, set[str]] = {}
@@ -108,7 +109,9 @@ class OpenTracingCalls(cst.CSTTransformer):
     def _lifetime_todo(self, statement: cst.BaseStatement, reason: str) -> cst.BaseStatement:
         marked = with_todo(statement, reason)
         if marked is not statement:
-            self._report("manual", 0, reason)
+            first = code(statement).strip().splitlines()[-1].strip()
+            line = self.lines.index(first) + 1 if first in self.lines else 0
+            self._report("manual", line, reason)
         return marked
 
     # --- analysis, top-down ------------------------------------------------------------------------
@@ -292,6 +295,12 @@ class OpenTracingCalls(cst.CSTTransformer):
             return self._inject(original, updated)
         if method == "extract" and self._is_format(arg_at(updated, 0, "format")):
             carrier = arg_at(updated, 1, "carrier")
+            if carrier is not None and code(carrier.value).startswith("dict("):
+                self._manual(
+                    original,
+                    "OTel's default getter is a case-sensitive dict.get and B3/Jaeger keys are "
+                    "lower-case: pass the headers object itself (werkzeug Headers.get ignores case)",
+                )
             if carrier is not None:
                 self.report("migrated", original, "extract → propagate.extract (returns a Context)")
                 return expr(f"propagate.extract({code(carrier.value)})")

@@ -7,6 +7,8 @@ itself, so a file's own `trace` or `tracer` is never shadowed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from otmigrate.languages.python.cst import LEGACY_ROOTS, dotted
@@ -36,29 +38,31 @@ def fix_imports(source: str) -> str | None:
     module = cst.parse_module(source)
     used, bound = _names(module)
     body = list(module.body)
-    first_removed = None
     out: list[cst.BaseStatement] = []
+    runs: list[tuple[int, Sequence[cst.EmptyLine]]] = []  # (position, blank lines) of removed imports
     for statement in body:
         kept = _without_unused_legacy(statement, used)
-        if kept is statement:
-            out.append(statement)
-            continue
-        if first_removed is None:
-            first_removed = len(out)
-            removed_lines = statement.leading_lines
         if kept is not None:
             out.append(kept)
+        elif not runs or runs[-1][0] != len(out):
+            runs.append((len(out), statement.leading_lines))
+    # Each run of removed imports hands its blank lines on, so import groups stay apart; the new
+    # imports take the place of the last run.
+    for position, blank in runs[:-1]:
+        if position < len(out) and blank and not out[position].leading_lines:
+            out[position] = out[position].with_changes(leading_lines=blank)
+    last_removed, removed_lines = runs[-1] if runs else (None, ())
     needed: dict[str, list[str]] = {}
     for name in sorted(used - bound):
         if name in OTEL_NAMES:
             needed.setdefault(OTEL_NAMES[name], []).append(name)
-    if first_removed is None and not needed:
+    if last_removed is None and not needed:
         return None
     lines = [
         cst.parse_statement(f"from {m} import {', '.join(sorted(n))}") for m, n in sorted(needed.items())
     ]
-    if first_removed is not None:
-        index = first_removed
+    if last_removed is not None:
+        index = last_removed
         if lines:
             lines[0] = lines[0].with_changes(leading_lines=removed_lines)
     else:

@@ -22,7 +22,7 @@ Report = Callable[[str, int, str], None]
 
 def migrate_opentracing(source: str, report: Report) -> str:
     module = cst.parse_module(source)
-    transformer = OpenTracingCalls(import_aliases(module), report)
+    transformer = OpenTracingCalls(import_aliases(module), report, source)
     return MetadataWrapper(module).visit(transformer).code
 
 

@@ -1,0 +1,87 @@
+"""Python dependency manifests: legacy tracing requirements out, the OpenTelemetry ones in.
+
+Handles requirements*.txt, pyproject.toml (a `dependencies = [...]` array, one requirement per line,
+as PEP 621 files are usually written), setup.cfg (`install_requires =` continuation lines) and
+setup.py (`install_requires=[...]` string items, one per line). Text-level on purpose: the rest of
+the file, comments and formatting included, stays exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+
+MANIFEST_NAMES = ("requirements*.txt", "pyproject.toml", "setup.cfg", "setup.py")
+
+OTEL_VERSION = "~=1.45"  # the release the fixtures are tested with (tests/python)
+BASE = ["opentelemetry-api", "opentelemetry-sdk", "opentelemetry-exporter-otlp"]
+# What each legacy package's migrated set-up may import besides the base packages.
+EXTRA = {
+    "jaeger-client": ["opentelemetry-propagator-b3", "opentelemetry-propagator-jaeger"],
+    "py-zipkin": ["opentelemetry-exporter-zipkin-json"],
+    "opentracing": [],
+}
+_NAME = re.compile(r"""^(\s*["']?)([A-Za-z0-9][A-Za-z0-9._-]*)""")
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _legacy(line: str) -> str | None:
+    """The legacy package a requirement line names, if any."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#"):
+        return None
+    match = _NAME.match(line)
+    if match is None:
+        return None
+    name = _normalise(match.group(2))
+    return name if name in EXTRA else None
+
+
+def update_manifest(name: str, text: str) -> str:
+    """The manifest with legacy tracing requirements replaced; unchanged when it has none."""
+    if name == "pyproject.toml":
+        return _in_block(text, re.compile(r"^\s*dependencies\s*=\s*\["), re.compile(r"^\s*\]"), quoted=True)
+    if name == "setup.py":
+        return _in_block(text, re.compile(r"install_requires\s*=\s*\["), re.compile(r"^\s*\]"), quoted=True)
+    if name == "setup.cfg":
+        return _in_block(text, re.compile(r"^\s*install_requires\s*="), re.compile(r"^\S"), quoted=False)
+    return _replace(text.splitlines(keepends=True), quoted=False, indent="")
+
+
+def _in_block(text: str, start: re.Pattern[str], end: re.Pattern[str], *, quoted: bool) -> str:
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if not start.search(line):
+            continue
+        j = i + 1
+        while j < len(lines) and not end.search(lines[j]):
+            j += 1
+        block = lines[i + 1 : j]
+        indent = next((re.match(r"\s*", b).group(0) for b in block if b.strip()), "    ")  # type: ignore[union-attr]
+        new = _replace(block, quoted=quoted, indent=indent)
+        return "".join(lines[: i + 1]) + new + "".join(lines[j:])
+    return text
+
+
+def _replace(lines: list[str], *, quoted: bool, indent: str) -> str:
+    found = [pkg for pkg in (_legacy(line) for line in lines) if pkg]
+    if not found:
+        return "".join(lines)
+    wanted = BASE + [extra for pkg in found for extra in EXTRA[pkg]]
+    present = {_normalise(m.group(2)) for line in lines if (m := _NAME.match(line)) and line.strip()}
+    added = [pkg for pkg in dict.fromkeys(wanted) if pkg not in present]
+    out: list[str] = []
+    for line in lines:
+        if _legacy(line) is None:
+            out.append(line)
+        elif added:
+            out += [_requirement(pkg, quoted, indent) for pkg in added]
+            added = []
+    return "".join(out)
+
+
+def _requirement(package: str, quoted: bool, indent: str) -> str:
+    spec = f"{package}{OTEL_VERSION}"
+    return f'{indent}"{spec}",\n' if quoted else f"{indent}{spec}\n"

@@ -110,11 +110,17 @@ def rewrite_source(
     current = text
     for number in range(MAX_PASSES):
         ctx = TransformContext(current, path, language, settings, unsafe, imports_needed, changes)
-        new = _one_pass(ctx, rules, handlers, first=number == 0)
-        if new != text:
-            for final in final_passes:
-                ctx = TransformContext(new, path, language, settings, unsafe, imports_needed, changes)
-                new = final(ctx) or new
+        try:
+            new = _one_pass(ctx, rules, handlers, first=number == 0)
+            if new != text:
+                for final in final_passes:
+                    ctx = TransformContext(new, path, language, settings, unsafe, imports_needed, changes)
+                    new = final(ctx) or new
+        except Exception as exc:  # a transform's bug must cost one file, never the run
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return Outcome(
+                text, changes, f"a transform failed ({type(exc).__name__}: {reason}); not rewritten"
+            )
         if new == current:
             break
         current = new

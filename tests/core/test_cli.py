@@ -8,12 +8,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-LEGACY = "import opentracing\n\n\ndef handler(span):\n    span.finish()\n"
+LEGACY = (
+    "import opentracing\n\n\ndef handler():\n"
+    '    with opentracing.tracer.start_active_span("work") as scope:\n'
+    '        scope.span.set_tag("job.id", 1)\n'
+)
+MIGRATED_LINE = b'span.set_attribute("job.id", 1)'  # what the Python rewriter makes of the last line
 
 
 def otmigrate(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "otmigrate", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "otmigrate", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_version() -> None:
@@ -26,10 +32,11 @@ def test_rewrite_shows_a_diff_then_apply_writes_it(tmp_path: Path) -> None:
     path.write_bytes(LEGACY.replace("\n", "\r\n").encode())
     pending = otmigrate("rewrite", str(path), cwd=tmp_path)
     assert pending.returncode == 1
-    assert "-    span.finish()" in pending.stdout and "+    span.end()" in pending.stdout
+    assert "-    with opentracing.tracer.start_active_span" in pending.stdout
+    assert "+        " + MIGRATED_LINE.decode() in pending.stdout
     assert "\r\n" in path.read_bytes().decode()  # nothing written yet
     assert otmigrate("rewrite", "--apply", str(path), cwd=tmp_path).returncode == 0
-    assert b"span.end()\r\n" in path.read_bytes()
+    assert MIGRATED_LINE + b"\r\n" in path.read_bytes()
     again = otmigrate("rewrite", str(path), cwd=tmp_path)
     assert again.returncode == 0, again.stdout
 
@@ -59,7 +66,7 @@ def test_bad_inputs_get_one_line_each_and_the_run_goes_on(tmp_path: Path, comman
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert {n: after[n] for n in bad} == {n: before[n] for n in bad}  # bad files untouched
     if command == "rewrite":
-        assert b"span.end()" in good.read_bytes()  # the good file was still migrated
+        assert MIGRATED_LINE in good.read_bytes()  # the good file was still migrated
 
 
 def test_an_unreadable_file_is_reported(tmp_path: Path, monkeypatch) -> None:
@@ -95,7 +102,10 @@ def test_a_malformed_rule_directory_is_a_one_line_usage_error(tmp_path: Path) ->
     (tmp_path / "a.py").write_text(LEGACY)
     result = otmigrate("rewrite", "--rules", "rules", "--apply", ".", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == f"otmigrate: {(tmp_path / 'rules' / 'mine.yml').resolve()}:1: missing required key 'message'"
+    assert (
+        result.stderr.strip()
+        == f"otmigrate: {(tmp_path / 'rules' / 'mine.yml').resolve()}:1: missing required key 'message'"
+    )
     assert (tmp_path / "a.py").read_text() == LEGACY
 
 
@@ -104,9 +114,11 @@ def test_user_rules_from_config_are_applied(tmp_path: Path) -> None:
     (tmp_path / "my-rules" / "team.yml").write_text(
         "id: py-team-helper\nlanguage: python\nlibrary: opentracing\nsafety: safe\nmessage: team helper\n"
         "rule:\n  pattern: trace_helper($X)\nfix: otel_helper($X)\nexamples:\n"
-        "  - before: \"import opentracing\\ntrace_helper(1)\\n\"\n    after: \"import opentracing\\notel_helper(1)\\n\"\n")
+        '  - before: "import opentracing\\ntrace_helper(1)\\n"\n'
+        '    after: "import opentracing\\notel_helper(1)\\n"\n'
+    )
     (tmp_path / ".otmigrate.toml").write_text("rules = ['my-rules']\nselect = ['py-team']\n")
-    (tmp_path / "a.py").write_text("import opentracing\ntrace_helper(2)\nspan.finish()\n")
+    (tmp_path / "a.py").write_text("import opentracing\ntrace_helper(2)\ntracer = opentracing.tracer\n")
     result = otmigrate("rewrite", "--format", "json", ".", cwd=tmp_path)
     document = json.loads(result.stdout)
     assert [c["rule"] for c in document["files"][0]["changes"]] == ["py-team-helper"]  # select kept only it
@@ -135,15 +147,25 @@ def test_generated_files_are_skipped(tmp_path: Path) -> None:
 def test_scan_json_follows_the_contract_through_aliases(tmp_path: Path) -> None:
     (tmp_path / "api.go").write_text(
         'package api\n\nimport ot "github.com/opentracing/opentracing-go"\n\n'
-        'func f(ctx context.Context) {\n\tspan, ctx := ot.StartSpanFromContext(ctx, "op")\n\tdefer span.Finish()\n}\n')
-    (tmp_path / "job.js").write_text("const { globalTracer } = require('opentracing');\nconst t = globalTracer();\n")
+        'func f(ctx context.Context) {\n\tspan, ctx := ot.StartSpanFromContext(ctx, "op")\n'
+        '\tdefer span.Finish()\n}\n'
+    )
+    (tmp_path / "job.js").write_text(
+        "const { globalTracer } = require('opentracing');\nconst t = globalTracer();\n"
+    )
     (tmp_path / "other.js").write_text("job.finish();\n")  # same-named call, no tracing import
     document = json.loads(otmigrate("scan", "--format", "json", ".", cwd=tmp_path).stdout)
     usages = {(f["path"], u["symbol"], u["fix"]) for f in document["files"] for u in f["usages"]}
     assert ("api.go", "opentracing.StartSpanFromContext", "safe") in usages or (
-        "api.go", "opentracing.StartSpanFromContext", "none") in usages
+        "api.go",
+        "opentracing.StartSpanFromContext",
+        "none",
+    ) in usages
     assert ("job.js", "opentracing.globalTracer", "safe") in usages or (
-        "job.js", "opentracing.globalTracer", "none") in usages
+        "job.js",
+        "opentracing.globalTracer",
+        "none",
+    ) in usages
     assert not any(path == "other.js" for path, _, _ in usages)
     assert document["summary"]["files_scanned"] == 3
     assert set(document["summary"]["by_language"]) == {"go", "javascript"}

@@ -49,7 +49,9 @@ def test_a_good_rule_loads(tmp_path: Path) -> None:
         (GOOD + "---\n" + GOOD, 13, "duplicate rule id"),
     ],
 )
-def test_malformed_rules_name_path_and_line(tmp_path: Path, broken: str, line: int | None, message: str) -> None:
+def test_malformed_rules_name_path_and_line(
+    tmp_path: Path, broken: str, line: int | None, message: str
+) -> None:
     path = _write(tmp_path, broken)
     with pytest.raises(RuleFileError) as caught:
         load_rules([tmp_path], bundled=False)
@@ -70,8 +72,10 @@ def _matches(code: str, rule_text: str, language: str = "python") -> list[str]:
 
 
 GLOBAL = GOOD.replace("pattern: $S.finish()", "pattern: opentracing.global_tracer()").replace(
-    "safety: safe\n", "").replace("fix: $S.end()\n", "").split("examples:")[0] + (
-    "examples:\n  - match: \"import opentracing\\nopentracing.global_tracer()\\n\"\n")
+    "safety: safe\n", ""
+).replace("fix: $S.end()\n", "").split("examples:")[0] + (
+    'examples:\n  - match: "import opentracing\\nopentracing.global_tracer()\\n"\n'
+)
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,7 @@ class SpanTracker(Tracker):
     def with_releases(self, items):
         for item in items.find_all(kind="with_item"):
             value = item.field("value")
-            target = value.field("value") if value is not None and value.kind() == "as_pattern" else value
+            target = named(value)[0] if value is not None and value.kind() == "as_pattern" else value
             if target is None:
                 continue
             if target.kind() == "identifier" and target.text() == self.var:

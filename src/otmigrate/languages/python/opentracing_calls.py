@@ -146,6 +146,12 @@ class OpenTracingCalls(cst.CSTTransformer):
         if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
             return
         method = call.func.attr.value
+        if method == "activate" and dotted(call.func.value).endswith("scope_manager") and call.args:
+            method = "start_active_span"  # a scope over an existing span: `scope.span` is that span
+            old = item.asname.name.value if item.asname and isinstance(item.asname.name, cst.Name) else None
+            self.with_calls.add(id(call))
+            self.scopes.append(Scope(old, dotted(call.args[0].value) or old, current=True))
+            return
         if method not in ("start_active_span", "start_span") or len(node.items) != 1:
             return
         self.with_calls.add(id(call))
@@ -277,6 +283,15 @@ class OpenTracingCalls(cst.CSTTransformer):
             )
         if method == "start_span":
             return self._start_args(updated)
+        if method == "activate" and dotted(receiver).endswith("scope_manager") and updated.args:
+            if id(original) not in self.with_calls:
+                self._manual(
+                    original, "scope_manager.activate outside a `with`: use `with trace.use_span(span):`"
+                )
+                return updated
+            finish = arg_at(updated, 1, "finish_on_close")
+            end_on_exit = code(finish.value) if finish else "False"
+            return expr(f"trace.use_span({code(updated.args[0].value)}, end_on_exit={end_on_exit})")
         if method in ("set_tag", "set_attribute") and len(updated.args) == 2:
             return self._set_tag(updated, receiver, method)
         if method == "log_kv" and updated.args:
@@ -309,6 +324,16 @@ class OpenTracingCalls(cst.CSTTransformer):
         if method in ("set_baggage_item", "get_baggage_item"):
             self._manual(original, "baggage lives in the Context in OpenTelemetry: use opentelemetry.baggage")
         return updated
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
+        """`ctx is None` after extract: OTel's extract always returns a Context, so test its span instead."""
+        if len(updated.comparisons) != 1 or dotted(updated.left) not in self.context_names:
+            return updated
+        target = updated.comparisons[0]
+        if literal(target.comparator) is not None or not isinstance(target.operator, cst.Is | cst.IsNot):
+            return updated
+        valid = f"trace.get_current_span({dotted(updated.left)}).get_span_context().is_valid"
+        return expr(valid if isinstance(target.operator, cst.IsNot) else f"not {valid}")
 
     # --- the pieces ----------------------------------------------------------------------------------
 
@@ -564,27 +589,37 @@ def _kwarg(keyword: str, value: str, comma: object = False) -> cst.Arg:
 def spans_into_with_blocks(
     body: list[cst.BaseStatement], span_names: set[str], manual
 ) -> list[cst.BaseStatement]:
-    """`s = t.start_span(..)` .. `s.end()` in one block, no early exit between: `with t.start_span(..) as s:`.
+    """A span's lifetime made explicit (issue 3, "span lifetime").
 
-    Anything else keeps its explicit end; a span whose end can be skipped gets a TODO (manual).
+    `s = t.start_span(..)` .. `s.end()` in one block with no early exit between becomes
+    `with t.start_span(..) as s:` (the span is not made current, as in OpenTracing); with an early exit
+    (return/raise/break/continue) between, the statements go into `try:` and the end into `finally:`.
+    A span not ended in its block (returned, stored, ended elsewhere, never ended) gets a TODO.
     """
     out = list(body)
     index = 0
     while index < len(out):
         started = _started_span(out[index])
-        if started is None or started[0] not in span_names:
+        if (
+            started is None
+            or started[0] not in span_names
+            or _ended_in_finally(out[index + 1 : index + 2], started[0])
+        ):
             index += 1
             continue
         name, call = started
         end = next((j for j in range(index + 1, len(out)) if _ends(out[j], name) is not None), None)
-        between = out[index + 1 : end] if end is not None else out[index + 1 :]
-        if end is None or has_exit(between):
+        if end is None:
             out[index] = manual(
-                out[index], f"span '{name}' may not be ended on every path: end it in a finally block"
+                out[index], f"span '{name}' is not ended in this block: end it in a finally block"
             )
             index += 1
             continue
-        if _ends(out[end], name):  # `end()` without arguments: the lifetime is exactly these statements
+        between = out[index + 1 : end]
+        if has_exit(between):
+            final = cst.Finally(body=cst.IndentedBlock(body=[out[end].with_changes(leading_lines=[])]))
+            out[index + 1 : end + 1] = [cst.Try(body=cst.IndentedBlock(body=between), finalbody=final)]
+        elif _ends(out[end], name):  # `end()` without arguments: the lifetime is exactly these statements
             block = cst.IndentedBlock(body=between or [cst.SimpleStatementLine([cst.Pass()])])
             item = cst.WithItem(item=call, asname=cst.AsName(name=cst.Name(name)))
             out[index : end + 1] = [
@@ -592,6 +627,21 @@ def spans_into_with_blocks(
             ]
         index += 1
     return out
+
+
+def _ended_in_finally(statements: list[cst.BaseStatement], name: str) -> bool:
+    """Whether the next statement already owns the span's end: `try: .. finally: name.end()`, or
+    `with trace.use_span(name, end_on_exit=True):` (a migrated scope_manager.activate(name, True))."""
+    if not statements:
+        return False
+    following = statements[0]
+    if isinstance(following, cst.Try) and following.finalbody is not None:
+        return any(_ends(s, name) is not None for s in following.finalbody.body.body)
+    if isinstance(following, cst.With) and len(following.items) == 1:
+        call = following.items[0].item
+        owns = f"trace.use_span({name}, end_on_exit=True)"
+        return isinstance(call, cst.Call) and code(call) == owns
+    return False
 
 
 def _started_span(statement: cst.BaseStatement) -> tuple[str, cst.Call] | None:

@@ -106,11 +106,15 @@ class OpenTracingCalls(cst.CSTTransformer):
             body=spans_into_with_blocks(updated.body, self.span_names, self._lifetime_todo)
         )
 
-    def _lifetime_todo(self, statement: cst.BaseStatement, reason: str) -> cst.BaseStatement:
+    def _lifetime_todo(self, statement: cst.BaseStatement, reason: str | None) -> cst.BaseStatement:
+        """A TODO above a span start whose end is not decided here; None: report a migrated lifetime."""
+        first = code(statement).strip().splitlines()[-1].strip()
+        line = self.lines.index(first) + 1 if first in self.lines else 0
+        if reason is None:
+            self._report("migrated", line, "span lifetime made explicit (with block or try/finally)")
+            return statement
         marked = with_todo(statement, reason)
         if marked is not statement:
-            first = code(statement).strip().splitlines()[-1].strip()
-            line = self.lines.index(first) + 1 if first in self.lines else 0
             self._report("manual", line, reason)
         return marked
 
@@ -617,9 +621,11 @@ def spans_into_with_blocks(
             continue
         between = out[index + 1 : end]
         if has_exit(between):
+            manual(out[index], None)  # a lifetime made explicit: reported as migrated
             final = cst.Finally(body=cst.IndentedBlock(body=[out[end].with_changes(leading_lines=[])]))
             out[index + 1 : end + 1] = [cst.Try(body=cst.IndentedBlock(body=between), finalbody=final)]
         elif _ends(out[end], name):  # `end()` without arguments: the lifetime is exactly these statements
+            manual(out[index], None)
             block = cst.IndentedBlock(body=between or [cst.SimpleStatementLine([cst.Pass()])])
             item = cst.WithItem(item=call, asname=cst.AsName(name=cst.Name(name)))
             out[index : end + 1] = [

@@ -591,7 +591,7 @@ def _kwarg(keyword: str, value: str, comma: object = False) -> cst.Arg:
 
 
 def spans_into_with_blocks(
-    body: list[cst.BaseStatement], span_names: set[str], manual
+    body: list[cst.BaseStatement], span_names: set[str], note
 ) -> list[cst.BaseStatement]:
     """A span's lifetime made explicit (issue 3, "span lifetime").
 
@@ -614,18 +614,18 @@ def spans_into_with_blocks(
         name, call = started
         end = next((j for j in range(index + 1, len(out)) if _ends(out[j], name) is not None), None)
         if end is None:
-            out[index] = manual(
+            out[index] = note(
                 out[index], f"span '{name}' is not ended in this block: end it in a finally block"
             )
             index += 1
             continue
         between = out[index + 1 : end]
         if has_exit(between):
-            manual(out[index], None)  # a lifetime made explicit: reported as migrated
+            note(out[index], None)  # a lifetime made explicit: reported as migrated
             final = cst.Finally(body=cst.IndentedBlock(body=[out[end].with_changes(leading_lines=[])]))
             out[index + 1 : end + 1] = [cst.Try(body=cst.IndentedBlock(body=between), finalbody=final)]
         elif _ends(out[end], name):  # `end()` without arguments: the lifetime is exactly these statements
-            manual(out[index], None)
+            note(out[index], None)
             block = cst.IndentedBlock(body=between or [cst.SimpleStatementLine([cst.Pass()])])
             item = cst.WithItem(item=call, asname=cst.AsName(name=cst.Name(name)))
             out[index : end + 1] = [

@@ -63,8 +63,14 @@ def legacy_span(name, span_id, parent_id, tags, logs, refs=(), stringify=False) 
             key = TAG_KEYS[key]
         attributes[key] = str(value) if stringify else value
     events = []
+    recorded = []  # exceptions already logged: OpenTracing's Scope.__exit__ logs a re-raised one again
     for fields in logs:
         name_ = fields.get("event", "log")
+        error = fields.get("error.object")
+        if name_ == "error" and error is not None:
+            if any(error is seen or (isinstance(error, str) and error == seen) for seen in recorded):
+                continue
+            recorded.append(error)
         events.append("exception" if name_ == "error" else name_)
     if stringify and status == "ERROR":
         # py_zipkin records an exception as the tag error="Type: message" when the span exits; its OTel

@@ -89,6 +89,8 @@ class OpenTracingCalls(cst.CSTTransformer):
         self.removed: set[int] = set()
         self.todos: list[tuple[str, int]] = []
         self.hoisting = False  # inside a span.kind statement that moves to the start call
+        self.drop_statement = False  # the statement being left only recorded what the with block records
+        self.handlers: list[tuple[str | None, bool, int]] = []  # except blocks: (name, re-raises, depth)
 
     def report(self, kind: str, node: cst.CSTNode, message: str) -> None:
         position = self.get_metadata(PositionProvider, node, None)
@@ -225,6 +227,35 @@ class OpenTracingCalls(cst.CSTTransformer):
             updated.with_changes(items=[item.with_changes(item=new_call, asname=asname)], body=body)
         )
 
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        name = node.name.name.value if node.name and isinstance(node.name.name, cst.Name) else None
+        last = node.body.body[-1] if isinstance(node.body, cst.IndentedBlock) and node.body.body else None
+        reraises = (
+            isinstance(last, cst.SimpleStatementLine)
+            and isinstance(last.body[-1], cst.Raise)
+            and (last.body[-1].exc is None or dotted(last.body[-1].exc) == name)
+        )
+        self.handlers.append((name, reraises, len(self.scopes)))
+
+    def leave_ExceptHandler(
+        self, original: cst.ExceptHandler, updated: cst.ExceptHandler
+    ) -> cst.ExceptHandler:
+        self.handlers.pop()
+        return updated
+
+    def _recorded_on_exit(self, span: str, error: str) -> bool:
+        """Whether `error` re-raised here leaves a `with` block of `span`, which records it already."""
+        if not self.handlers or not self.scopes:
+            return False
+        name, reraises, depth = self.handlers[-1]
+        innermost = self.scopes[-1]
+        return (
+            reraises
+            and name == error
+            and depth == len(self.scopes)
+            and span in (innermost.new, innermost.old)
+        )
+
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self.hoisting = id(node) in self.removed
 
@@ -232,6 +263,9 @@ class OpenTracingCalls(cst.CSTTransformer):
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.RemovalSentinel:
         self.hoisting = False
+        if self.drop_statement:
+            self.drop_statement = False
+            return cst.RemoveFromParent()
         if id(original) in self.removed:
             self.report("migrated", original, "span.kind moved to the start call (kind=)")
             return cst.RemoveFromParent()
@@ -434,6 +468,12 @@ class OpenTracingCalls(cst.CSTTransformer):
         span = code(receiver)
         event = literal(items["event"]) if "event" in items else "log"
         if event == "error" and "error.object" in items:
+            if self._recorded_on_exit(span, dotted(items["error.object"])):
+                self.report(
+                    "migrated", original, "error log dropped: the with block records the re-raised exception"
+                )
+                self.drop_statement = True
+                return call
             rest = {k: v for k, v in items.items() if k not in ERROR_LOG_FIELDS}
             attrs = f", {_dict(rest)}" if rest else ""
             return expr(f"{span}.record_exception({code(items['error.object'])}{attrs}{timestamp})")

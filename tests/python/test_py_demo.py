@@ -24,6 +24,7 @@ from unittest import mock
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace.export import SpanExportResult
 
+TRACE_ID = "463ac35c9f6413ad48485a3953bb6124"
 exported = []
 OTLPSpanExporter.export = lambda self, spans: exported.extend(spans) or SpanExportResult.SUCCESS
 
@@ -43,7 +44,9 @@ class Backend:
 
 with mock.patch("requests.get", return_value=Backend()) as get:
     client = app.app.test_client()
-    checkout = client.get("/checkout/ada")
+    # The caller is a not-yet-migrated service speaking B3 (Werkzeug passes the header names on as sent).
+    b3 = {"X-B3-TraceId": TRACE_ID, "X-B3-SpanId": "a2fb4a1d1a96d312", "X-B3-Sampled": "1"}
+    checkout = client.get("/checkout/ada", headers=b3)
     report = client.get("/report")
     sent_headers = get.call_args_list[0].kwargs["headers"]
 trace.get_tracer_provider().force_flush()
@@ -53,7 +56,8 @@ print("RESULT:" + json.dumps({
     "report": [report.status_code, report.get_json()],
     "headers": sorted(sent_headers),
     "spans": {
-        n: [s.kind.name, s.parent.span_id if s.parent else None, s.context.span_id] for n, s in spans.items()
+        n: [s.kind.name, s.parent and s.parent.span_id, s.context.span_id, f"{s.context.trace_id:032x}"]
+        for n, s in spans.items()
     },
     "provider": type(trace.get_tracer_provider()).__module__,
 }))
@@ -96,4 +100,6 @@ def test_demo_frontend_migrates_and_still_serves(tmp_path: Path):
     server, client, pricing = spans["GET /checkout/ada"], spans["call-backend"], spans["price-order"]
     assert server[0] == "SERVER" and client[0] == "CLIENT" and pricing[0] == "INTERNAL"
     assert client[1] == server[2] and pricing[1] == server[2]
+    # The server span continues the caller's B3 trace.
+    assert server[1] == int("a2fb4a1d1a96d312", 16) and server[3] == "463ac35c9f6413ad48485a3953bb6124"
     assert spans["build-report"][0] == "INTERNAL"

@@ -348,15 +348,14 @@ class OpenTracingCalls(cst.CSTTransformer):
             return self._inject(original, updated)
         if method == "extract" and self._is_format(arg_at(updated, 0, "format")):
             carrier = arg_at(updated, 1, "carrier")
-            if carrier is not None and code(carrier.value).startswith("dict("):
-                self._manual(
-                    original,
-                    "OTel's default getter is a case-sensitive dict.get and B3/Jaeger keys are "
-                    "lower-case: pass the headers object itself (werkzeug Headers.get ignores case)",
-                )
             if carrier is not None:
                 self.report("migrated", original, "extract → propagate.extract (returns a Context)")
-                return expr(f"propagate.extract({code(carrier.value)})")
+                text = code(carrier.value)
+                if text.startswith("dict("):
+                    # The legacy codecs matched header names in any case; OTel's default getter is a
+                    # case-sensitive dict.get of lower-case names (B3, traceparent, uber-trace-id).
+                    text = f"{{k.lower(): v for k, v in {text}.items()}}"
+                return expr(f"propagate.extract({text})")
         if method in ("inject", "extract") and self._is_binary(updated):
             self._manual(original, "Format.BINARY has no OpenTelemetry equivalent")
         if method in ("set_baggage_item", "get_baggage_item"):

@@ -90,15 +90,31 @@ class OpenTracingCalls(cst.CSTTransformer):
         self.todos: list[tuple[str, int]] = []
         self.hoisting = False  # inside a span.kind statement that moves to the start call
         self.drop_statement = False  # the statement being left only recorded what the with block records
+        self.outer_todos: list[list[tuple[str, int]]] = []
         self.handlers: list[tuple[str | None, bool, int]] = []  # except blocks: (name, re-raises, depth)
 
     def report(self, kind: str, node: cst.CSTNode, message: str) -> None:
         position = self.get_metadata(PositionProvider, node, None)
         self._report(kind, position.start.line if position else 0, message)
 
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        """TODOs raised in a compound statement's header belong to that statement, not to its body."""
+        self.outer_todos.append(self.todos)
+        self.todos = []
+
+    def leave_If(self, original: cst.If, updated: cst.If) -> cst.BaseStatement:
+        return self._flush_todos(updated)
+
+    def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
+        return self._flush_todos(updated)
+
+    def leave_While(self, original: cst.While, updated: cst.While) -> cst.BaseStatement:
+        return self._flush_todos(updated)
+
     def leave_IndentedBlock(
         self, original: cst.IndentedBlock, updated: cst.IndentedBlock
     ) -> cst.IndentedBlock:
+        self.todos = self.outer_todos.pop() + self.todos
         return updated.with_changes(
             body=spans_into_with_blocks(updated.body, self.span_names, self._lifetime_todo)
         )
@@ -531,6 +547,12 @@ class OpenTracingCalls(cst.CSTTransformer):
                 args.append(_rename(arg, "start_time", expr(nanoseconds(arg.value))))
             elif name == "finish_on_close":
                 args.append(_rename(arg, "end_on_exit", arg.value))
+            elif (
+                name == "ignore_active_span"
+                and literal(arg.value) is True
+                and kwarg(call, "child_of") is None
+            ):
+                args.append(_rename(arg, "context", expr("Context()")))  # an empty context: a root span
             elif name == "ignore_active_span":
                 self._manual(
                     call, "ignore_active_span: start the span with context=Context() to make it a root"

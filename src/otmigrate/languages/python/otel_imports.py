@@ -15,6 +15,7 @@ from otmigrate.languages.python.cst import LEGACY_ROOTS, dotted
 
 OTEL_NAMES = {
     "trace": "opentelemetry", "propagate": "opentelemetry", "baggage": "opentelemetry",
+    "Context": "opentelemetry.context",
     "SpanKind": "opentelemetry.trace", "Status": "opentelemetry.trace", "StatusCode": "opentelemetry.trace",
     "Link": "opentelemetry.trace", "NonRecordingSpan": "opentelemetry.trace",
     "TracerProvider": "opentelemetry.sdk.trace", "Resource": "opentelemetry.sdk.resources",

@@ -63,6 +63,7 @@ class ZipkinSpans(cst.CSTTransformer):
         self.setup: Setup | None = None
         self.setup_todos: list[str] = []
         self.todos: list[tuple[str, int]] = []
+        self.outer_todos: list[list[tuple[str, int]]] = []
         self.top: cst.CSTNode | None = None  # the top-level statement being visited
         self.setup_before: cst.CSTNode | None = None
         self.changed = False
@@ -131,8 +132,8 @@ class ZipkinSpans(cst.CSTTransformer):
             args.append(f"attributes={mapped_annotations(annotations.value)}")
         for arg in call.args:
             keyword = arg.keyword.value if arg.keyword else None
-            if keyword in MANUAL:
-                self._manual(call, MANUAL[keyword])
+            if keyword in MANUAL:  # the argument is dropped from the call; the TODO keeps what it was
+                self._manual(call, f"{keyword}={code(arg.value)} dropped; {MANUAL[keyword]}")
         self.changed = True
         self._report("migrated", self._line(call), "zipkin span → start_as_current_span")
         return expr(f"{self.tracer}.start_as_current_span({', '.join(args)})")  # type: ignore[return-value]
@@ -211,6 +212,17 @@ class ZipkinSpans(cst.CSTTransformer):
                 first = stmt(f"{target} = {{}}").with_changes(leading_lines=updated.leading_lines)
                 return cst.FlattenSentinel([first, stmt(f"propagate.inject({target})")])
         return self._flush(updated)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        """TODOs raised in a `with` header or a decorator belong to that statement, not to its body."""
+        self.outer_todos.append(self.todos)
+        self.todos = []
+
+    def leave_IndentedBlock(
+        self, original: cst.IndentedBlock, updated: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        self.todos = self.outer_todos.pop() + self.todos
+        return updated
 
     def leave_With(self, original, updated):
         return self._flush(updated)

@@ -311,13 +311,14 @@ class OpenTracingCalls(cst.CSTTransformer):
             return expr("trace.get_tracer(__name__)")
         if name == "active_span" and self._is_tracer(original.value):
             return expr("trace.get_current_span()")
-        if (
-            name == "context"
-            and isinstance(updated.value, cst.Name)
-            and updated.value.value in self.span_names
-        ):
-            return expr(f"{updated.value.value}.get_span_context()")
+        if name == "context" and self._is_span(updated.value):
+            return expr(f"{code(updated.value)}.get_span_context()")
         return updated
+
+    def _is_span(self, node: cst.BaseExpression) -> bool:
+        """A span by origin (start_span, a with target) or by name (`span`, `request_span`, `self.span`)."""
+        name = dotted(node)
+        return bool(name) and (name in self.span_names or "span" in name.rsplit(".", 1)[-1].lower())
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if qualified(original.func, self.aliases) == "opentracing.global_tracer":
@@ -356,7 +357,7 @@ class OpenTracingCalls(cst.CSTTransformer):
             return expr(f"{code(receiver)}.add_event({code(updated.args[0].value)}{attrs})")
         if method == "set_operation_name":
             return updated.with_changes(func=func.with_changes(attr=cst.Name("update_name")))
-        if method == "finish" and dotted(receiver) in self.span_names:
+        if method == "finish" and self._is_span(receiver):
             when = arg_at(updated, 0, "finish_time")
             end_time = f"end_time={nanoseconds(when.value)}" if when else ""
             return expr(f"{code(receiver)}.end({end_time})")
@@ -522,7 +523,9 @@ class OpenTracingCalls(cst.CSTTransformer):
         name = dotted(node)
         if name in self.context_names:
             return name
-        if name in self.span_names:
+        if code(node).startswith("propagate.extract("):  # an extract inlined in the call
+            return code(node)
+        if self._is_span(node):
             return f"trace.set_span_in_context({name})"
         span = _span_of_context(node)
         return f"trace.set_span_in_context({span})" if span else None
@@ -587,7 +590,7 @@ class OpenTracingCalls(cst.CSTTransformer):
 
     def _span_context(self, node: cst.BaseExpression) -> str:
         name = dotted(node)
-        return f"{name}.get_span_context()" if name in self.span_names else code(node)
+        return f"{name}.get_span_context()" if self._is_span(node) else code(node)
 
     def _tags(self, arg: cst.Arg) -> list[cst.Arg]:
         if not isinstance(arg.value, cst.Dict):

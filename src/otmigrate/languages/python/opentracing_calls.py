@@ -158,6 +158,12 @@ class OpenTracingCalls(cst.CSTTransformer):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node)
 
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False  # module paths like `opentracing.tracer` are names, not expressions to rewrite
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         self.functions.pop()
         return updated
@@ -375,8 +381,6 @@ class OpenTracingCalls(cst.CSTTransformer):
                 return expr(f"propagate.extract({text})")
         if method in ("inject", "extract") and self._is_binary(updated):
             self._manual(original, "Format.BINARY has no OpenTelemetry equivalent")
-        if method in ("set_baggage_item", "get_baggage_item"):
-            self._manual(original, "baggage lives in the Context in OpenTelemetry: use opentelemetry.baggage")
         return updated
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:

@@ -23,13 +23,13 @@ Report = Callable[[str, int, str], None]
 def migrate_opentracing(source: str, report: Report) -> str:
     module = cst.parse_module(source)
     transformer = OpenTracingCalls(import_aliases(module), report, source)
-    return MetadataWrapper(module).visit(transformer).code
+    return MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer).code
 
 
 def migrate_jaeger(source: str, report: Report, settings=None) -> str:
     module = cst.parse_module(source)
     transformer = JaegerConfig(import_aliases(module), settings, report)
-    module = MetadataWrapper(module).visit(transformer)
+    module = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
     if transformer.uses or transformer.global_tracers:
         module = module.visit(ConfigUses(transformer.uses, transformer.global_tracers))
     return module.code
@@ -38,7 +38,7 @@ def migrate_jaeger(source: str, report: Report, settings=None) -> str:
 def migrate_zipkin(source: str, report: Report) -> str:
     module = cst.parse_module(source)
     transformer = ZipkinSpans(import_aliases(module), "tracer", report)
-    return MetadataWrapper(module).visit(transformer).code
+    return MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer).code
 
 
 def migrate_all(source: str, report: Report | None = None, settings=None) -> str:

@@ -223,8 +223,9 @@ _GO_STATEMENT = re.compile(r"^\s*(defer|go|if|for|return|func|switch|select|var|
 def _wrap_go_expressions(node: Any) -> Any:
     """Give Go call and composite-literal patterns an expression context.
 
-    tree-sitter-go cannot tell `f($X)` from a conversion, or `f($$$A)` from a declaration, when it
-    stands alone, so such patterns silently match nothing; inside `_ = ...` they parse as expressions.
+    tree-sitter-go cannot tell `f($X)` from a conversion, `f($$$A)` from a declaration, or `pkg.Name`
+    from a type when it stands alone, so such patterns silently match nothing; inside `_ = ...` they
+    parse as expressions.
     """
     if isinstance(node, list):
         return [_wrap_go_expressions(item) for item in node]
@@ -235,6 +236,8 @@ def _wrap_go_expressions(node: Any) -> Any:
         if key == "pattern" and isinstance(value, str) and not _GO_STATEMENT.search(value):
             stripped = value.strip()
             selector = {")": "call_expression", "}": "composite_literal"}.get(stripped[-1:])
+            if selector is None and re.fullmatch(r"[\w$]+(\.[\w$]+)+", stripped):
+                selector = "selector_expression"  # alone, `pkg.Name` parses as a qualified type
             out[key] = (
                 {"context": f"func _() {{ _ = {stripped} }}", "selector": selector} if selector else value
             )

@@ -91,6 +91,7 @@ class OpenTracingCalls(cst.CSTTransformer):
         self.hoisting = False  # inside a span.kind statement that moves to the start call
         self.drop_statement = False  # the statement being left only recorded what the with block records
         self.outer_todos: list[list[tuple[str, int]]] = []
+        self.statement_call: int | None = None  # the call that is a whole expression statement
         self.handlers: list[tuple[str | None, bool, int]] = []  # except blocks: (name, re-raises, depth)
 
     def report(self, kind: str, node: cst.CSTNode, message: str) -> None:
@@ -280,6 +281,8 @@ class OpenTracingCalls(cst.CSTTransformer):
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self.hoisting = id(node) in self.removed
+        only = node.body[0] if len(node.body) == 1 else None
+        self.statement_call = id(only.value) if isinstance(only, cst.Expr) else None
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
@@ -361,6 +364,20 @@ class OpenTracingCalls(cst.CSTTransformer):
             payload = arg_at(updated, 1, "payload")
             attrs = f', {{"payload": str({code(payload.value)})}}' if payload else ""
             return expr(f"{code(receiver)}.add_event({code(updated.args[0].value)}{attrs})")
+        if method == "get_baggage_item" and len(updated.args) == 1:
+            self.report(
+                "migrated", original, "get_baggage_item → baggage.get_baggage (the current context's)"
+            )
+            return expr(f"baggage.get_baggage({code(updated.args[0].value)})")
+        if method == "set_baggage_item" and len(updated.args) == 2:
+            if id(original) != self.statement_call:
+                self._manual(
+                    original, "set_baggage_item inside an expression: attach baggage.set_baggage(k, v)"
+                )
+                return updated
+            self.report("migrated", original, "set_baggage_item → attach a context with the baggage")
+            key, value = (code(a.value) for a in updated.args)
+            return expr(f"otel_context.attach(baggage.set_baggage({key}, {value}))")
         if method == "set_operation_name":
             return updated.with_changes(func=func.with_changes(attr=cst.Name("update_name")))
         if method == "finish" and self._is_span(receiver):

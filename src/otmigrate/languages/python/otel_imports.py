@@ -16,6 +16,8 @@ from otmigrate.languages.python.cst import LEGACY_ROOTS, dotted
 OTEL_NAMES = {
     "trace": "opentelemetry", "propagate": "opentelemetry", "baggage": "opentelemetry",
     "Context": "opentelemetry.context",
+    # `context` is too common a variable name to import bare
+    "otel_context": "opentelemetry",
     "SpanKind": "opentelemetry.trace", "Status": "opentelemetry.trace", "StatusCode": "opentelemetry.trace",
     "Link": "opentelemetry.trace", "NonRecordingSpan": "opentelemetry.trace",
     "TracerProvider": "opentelemetry.sdk.trace", "Resource": "opentelemetry.sdk.resources",
@@ -33,6 +35,9 @@ OTEL_NAMES = {
     "B3MultiFormat": "opentelemetry.propagators.b3", "B3SingleFormat": "opentelemetry.propagators.b3",
     "JaegerPropagator": "opentelemetry.propagators.jaeger",
 }  # fmt: skip
+
+
+ALIASES = {"otel_context": "context"}
 
 
 def fix_imports(source: str) -> str | None:
@@ -59,9 +64,13 @@ def fix_imports(source: str) -> str | None:
             needed.setdefault(OTEL_NAMES[name], []).append(name)
     if last_removed is None and not needed:
         return None
-    lines = [
-        cst.parse_statement(f"from {m} import {', '.join(sorted(n))}") for m, n in sorted(needed.items())
-    ]
+    lines = []
+    for module_name, names in sorted(needed.items()):
+        plain = sorted(n for n in names if n not in ALIASES)
+        if plain:
+            lines.append(cst.parse_statement(f"from {module_name} import {', '.join(plain)}"))
+        for name in sorted(n for n in names if n in ALIASES):
+            lines.append(cst.parse_statement(f"from {module_name} import {ALIASES[name]} as {name}"))
     if last_removed is not None:
         index = last_removed
         if lines:

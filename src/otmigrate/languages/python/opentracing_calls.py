@@ -92,6 +92,8 @@ class OpenTracingCalls(cst.CSTTransformer):
         self.drop_statement = False  # the statement being left only recorded what the with block records
         self.outer_todos: list[list[tuple[str, int]]] = []
         self.statement_call: int | None = None  # the call that is a whole expression statement
+        self.start_kinds: dict[int, str] = {}  # start_span call -> the kind a later set_tag gave it
+        self.assigned_kinds: dict[str, str] = {}  # span variable -> that kind
         self.handlers: list[tuple[str | None, bool, int]] = []  # except blocks: (name, re-raises, depth)
 
     def report(self, kind: str, node: cst.CSTNode, message: str) -> None:
@@ -102,6 +104,7 @@ class OpenTracingCalls(cst.CSTTransformer):
         """TODOs raised in a compound statement's header belong to that statement, not to its body."""
         self.outer_todos.append(self.todos)
         self.todos = []
+        self._hoist_start_span_kinds(node.body)
 
     def leave_If(self, original: cst.If, updated: cst.If) -> cst.BaseStatement:
         return self._flush_todos(updated)
@@ -141,6 +144,7 @@ class OpenTracingCalls(cst.CSTTransformer):
 
     def visit_Module(self, node: cst.Module) -> None:
         self.functions.append(node)
+        self._hoist_start_span_kinds(node.body)
 
         class Bound(cst.CSTVisitor):
             def visit_Assign(inner, n: cst.Assign) -> None:
@@ -212,22 +216,37 @@ class OpenTracingCalls(cst.CSTTransformer):
         """`<span>.set_tag('span.kind', ...)` in the block moves to the start call (kind is start-only)."""
         if scope.old is None or not isinstance(node.body, cst.IndentedBlock):
             return
-        for statement in node.body.body:
+        span_expr = f"{scope.old}.span" if method == "start_active_span" else scope.old
+        scope.kind = self._kind_tags(node.body.body, span_expr, scope.kind)
+
+    def _kind_tags(self, statements, span_expr: str, kind: str | None) -> str | None:
+        """The kind the statements' `span_expr.set_tag('span.kind', K)` give; those statements are removed."""
+        for statement in statements:
             if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
                 continue
             call = statement.body[0].value if isinstance(statement.body[0], cst.Expr) else None
             if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
                 continue
             receiver = dotted(call.func.value)
-            span_expr = f"{scope.old}.span" if method == "start_active_span" else scope.old
             if call.func.attr.value != "set_tag" or receiver != span_expr or len(call.args) != 2:
                 continue
             if self._tag_key(call.args[0].value) != "span.kind":
                 continue
-            kind = KINDS.get(str(self._tag_value(call.args[1].value)))
-            if kind is not None and scope.kind in (None, kind):
-                scope.kind = kind
+            found = KINDS.get(str(self._tag_value(call.args[1].value)))
+            if found is not None and kind in (None, found):
+                kind = found
                 self.removed.add(id(statement))
+        return kind
+
+    def _hoist_start_span_kinds(self, statements) -> None:
+        """`s = t.start_span(..)` followed in its block by `s.set_tag('span.kind', K)`: kind=K at start."""
+        for index, statement in enumerate(statements):
+            started = _started_span(statement)
+            if started is not None:
+                kind = self._kind_tags(statements[index + 1 :], started[0], None)
+                if kind is not None:
+                    self.start_kinds[id(started[1])] = kind
+                    self.assigned_kinds[started[0]] = kind
 
     # --- rewriting, bottom-up -----------------------------------------------------------------------
 
@@ -346,7 +365,11 @@ class OpenTracingCalls(cst.CSTTransformer):
                 updated.with_changes(func=func.with_changes(attr=cst.Name("start_as_current_span")))
             )
         if method == "start_span":
-            return self._start_args(updated)
+            started = self._start_args(updated)
+            kind = self.start_kinds.get(id(original))
+            if kind is not None and kwarg(started, "kind") is None:
+                started = started.with_changes(args=[*started.args, _kwarg("kind", f"SpanKind.{kind}")])
+            return started
         if method == "activate" and dotted(receiver).endswith("scope_manager") and updated.args:
             if id(original) not in self.with_calls:
                 self._manual(
@@ -445,6 +468,8 @@ class OpenTracingCalls(cst.CSTTransformer):
 
     def _scope_kind(self, receiver: cst.BaseExpression) -> str | None:
         name = dotted(receiver)
+        if name in self.assigned_kinds:
+            return self.assigned_kinds[name]
         for scope in reversed(self.scopes):
             if name in (scope.new, scope.old):
                 return scope.kind

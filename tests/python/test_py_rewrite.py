@@ -76,3 +76,18 @@ def test_legacy_libraries_own_sources_rewrite_cleanly(tmp_path: Path):
         assert migrate(path, outcome.text).text == outcome.text, f"{path}: a second rewrite changes it"
         changed += outcome.text != path.read_text()
     assert changed >= 10
+
+
+def test_fleet_on_w3c_keeps_the_default_propagators():
+    """`propagators = ["tracecontext", "baggage"]` in the config: no composite with the legacy format."""
+    source = (
+        "from jaeger_client import Config\n\n"
+        'tracer = Config(config={}, service_name="w").initialize_tracer()\n'
+    )
+    default = rewrite_source(source, "x.py", PYTHON, RULES, Settings()).text
+    w3c = rewrite_source(
+        source, "x.py", PYTHON, RULES, Settings(propagators=["tracecontext", "baggage"])
+    ).text
+    assert "JaegerPropagator()" in default and "set_global_textmap" in default
+    assert "set_global_textmap" not in w3c and "propagators" not in w3c
+    assert "# TODO(otmigrate): no sampler in the jaeger config meant remote sampling" in w3c

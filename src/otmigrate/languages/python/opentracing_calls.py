@@ -1,13 +1,13 @@
 """OpenTracing call sites -> OpenTelemetry API calls (api-mapping §2.1, tags §5, logs §6).
 
 Works on spans by where they come from, not by type: a name bound by `start_span(...)`, a `with` target
-of `start_active_span`/`start_span`, or `scope.span`. jaeger-client tracers are OpenTracing tracers, so
-files that import only jaeger_client go through here as well.
+of `start_active_span`/`start_span`, `scope.span`, or a name that says span (`span`, `request_span`).
+jaeger-client tracers are OpenTracing tracers, so files that import only jaeger_client come here too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import PositionProvider
@@ -58,7 +58,6 @@ ERROR_EVENT_KEYS = {
     "stack": "exception.stacktrace",
 }
 FORMATS = {"HTTP_HEADERS", "TEXT_MAP", "http_headers", "text_map"}
-RULE = "py-opentracing-api"
 
 
 @dataclass
@@ -69,7 +68,6 @@ class Scope:
     new: str | None
     current: bool  # start_as_current_span (the span is the active one inside)
     kind: str | None = None
-    hoisted: list[cst.CSTNode] = field(default_factory=list)
 
 
 class OpenTracingCalls(cst.CSTTransformer):
@@ -180,7 +178,7 @@ class OpenTracingCalls(cst.CSTTransformer):
             return
         method = call.func.attr.value
         if method == "activate" and dotted(call.func.value).endswith("scope_manager") and call.args:
-            method = "start_active_span"  # a scope over an existing span: `scope.span` is that span
+            # a scope over an existing span: `scope.span` is that span
             old = item.asname.name.value if item.asname and isinstance(item.asname.name, cst.Name) else None
             self.with_calls.add(id(call))
             self.scopes.append(Scope(old, dotted(call.args[0].value) or old, current=True))

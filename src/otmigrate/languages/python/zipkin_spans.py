@@ -48,7 +48,6 @@ MANUAL = {
     "duration": "timestamp=/duration=: start the span with start_time= and end it with end_time=",
     "annotations": "annotations= overriding cs/sr/ss/cr timestamps: use start_time=/end_time=",
 }
-RULE = "py-zipkin-span"
 
 
 class ZipkinSpans(cst.CSTTransformer):

@@ -91,3 +91,20 @@ def test_fleet_on_w3c_keeps_the_default_propagators():
     assert "JaegerPropagator()" in default and "set_global_textmap" in default
     assert "set_global_textmap" not in w3c and "propagators" not in w3c
     assert "# TODO(otmigrate): no sampler in the jaeger config meant remote sampling" in w3c
+
+
+def test_zipkin_root_span_with_local_settings_keeps_the_module_set_up_valid():
+    """A root span configured from function locals: the module-level set-up must not use them."""
+    source = (
+        "from py_zipkin.zipkin import zipkin_span\n\nRATE = 10.0\n\n\n"
+        "def handle(service, transport):\n"
+        '    with zipkin_span(service_name=service, span_name="h",\n'
+        "                     transport_handler=transport, sample_rate=RATE):\n"
+        "        pass\n"
+    )
+    text = rewrite_source(source, "x.py", PYTHON, RULES, Settings()).text
+    setup = text[text.index("provider = ") : text.index("def handle")]
+    assert '"service.name": "unknown_service"' in setup and "transport" not in setup.lower()
+    assert "TraceIdRatioBased(RATE / 100)" in setup
+    assert "# TODO(otmigrate): service.name: the root span's service_name service is local" in text
+    compile(text, "x.py", "exec")

@@ -8,6 +8,8 @@ SERVER span unless it is a client span: that is how py_zipkin reports it (loggin
 
 from __future__ import annotations
 
+import builtins
+
 import libcst as cst
 from libcst.metadata import PositionProvider
 
@@ -18,6 +20,7 @@ from otmigrate.languages.python.cst import (
     expr,
     kwarg,
     literal,
+    names_used,
     nanoseconds,
     qualified,
     stmt,
@@ -39,6 +42,7 @@ KINDS = {
     "LOCAL": None,
 }
 TRANSPORT = "py_zipkin.transport.SimpleHTTPTransport"
+BUILTINS = set(dir(builtins))
 MANUAL = {
     "zipkin_attrs": "ZipkinAttrs plumbing: extract the incoming context with propagate.extract(headers) and "
     "pass context= to the span",
@@ -66,6 +70,7 @@ class ZipkinSpans(cst.CSTTransformer):
         self.top: cst.CSTNode | None = None  # the top-level statement being visited
         self.setup_before: cst.CSTNode | None = None
         self.changed = False
+        self.module_names: set[str] = set()
 
     def _line(self, node: cst.CSTNode) -> int:
         position = self.get_metadata(PositionProvider, node, None)
@@ -84,6 +89,8 @@ class ZipkinSpans(cst.CSTTransformer):
         return node
 
     def visit_Module(self, node: cst.Module) -> None:
+        self.module_names = _module_names(node)
+
         class Targets(cst.CSTVisitor):
             def visit_WithItem(inner, item: cst.WithItem) -> None:
                 name = item.asname.name if item.asname is not None else None
@@ -143,16 +150,26 @@ class ZipkinSpans(cst.CSTTransformer):
             return
         service = kwarg(call, "service_name") or arg_at(call, 0, "service_name")
         setup = Setup(propagators=None)
+        if service is not None and not self._module_level(service.value):
+            self.setup_todos.append(
+                f"service.name: the root span's service_name {code(service.value)} is local"
+            )
+            service = None
         setup.resource.append(('"service.name"', code(service.value) if service else '"unknown_service"'))
         rate = kwarg(call, "sample_rate")
-        if rate is None:
+        if rate is not None and not self._module_level(rate.value):
+            self.setup_todos.append(f"sampler: the root span's sample_rate {code(rate.value)} is local")
+        elif rate is None:
             self.setup_todos.append("the py_zipkin root span had no sample_rate: check the sampler")
         else:
             value = literal(rate.value)
-            ratio = repr(value / 100) if isinstance(value, int | float) else f"({code(rate.value)}) / 100"
+            atomic = isinstance(rate.value, cst.Name | cst.Attribute)
+            ratio = f"{code(rate.value)} / 100" if atomic else f"({code(rate.value)}) / 100"
+            ratio = repr(value / 100) if isinstance(value, int | float) else ratio
             setup.sampler = f"ParentBased(TraceIdRatioBased({ratio}))"
         transport = kwarg(call, "transport_handler").value  # type: ignore[union-attr]
-        if isinstance(transport, cst.Call) and qualified(transport.func, self.aliases) == TRANSPORT:
+        simple = isinstance(transport, cst.Call) and qualified(transport.func, self.aliases) == TRANSPORT
+        if simple and self._module_level(transport):
             host, port = arg_at(transport, 0, "address"), arg_at(transport, 1, "port")
             if host is not None and port is not None:
                 h, p = literal(host.value), literal(port.value)
@@ -168,6 +185,10 @@ class ZipkinSpans(cst.CSTTransformer):
             )
         self.setup = setup
         self.setup_before = self.top
+
+    def _module_level(self, node: cst.BaseExpression) -> bool:
+        """Whether the expression only uses names the module-level set-up can see."""
+        return names_used(node) <= self.module_names | BUILTINS
 
     def leave_WithItem(self, original: cst.WithItem, updated: cst.WithItem) -> cst.WithItem:
         if self._span_class(original.item) is False:
@@ -263,6 +284,25 @@ def mapped_annotations(node: cst.BaseExpression) -> str:
         else:
             parts.append(code(element))
     return "{" + ", ".join(parts) + "}"
+
+
+def _module_names(module: cst.Module) -> set[str]:
+    """Names bound at module level (imports, assignments, defs, classes)."""
+    names: set[str] = set()
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef | cst.ClassDef):
+            names.add(statement.name.value)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    names |= {dotted(t.target) for t in small.targets}
+                elif isinstance(small, cst.Import | cst.ImportFrom) and not isinstance(
+                    small.names, cst.ImportStar
+                ):
+                    for alias in small.names:
+                        bound = alias.asname.name if alias.asname else alias.name
+                        names.add(dotted(bound).split(".")[0])  # type: ignore[arg-type]
+    return names
 
 
 def _binds(module: cst.Module, name: str) -> bool:

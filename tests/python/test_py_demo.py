@@ -82,6 +82,13 @@ def test_demo_frontend_migrates_and_still_serves(tmp_path: Path):
         for alias in node.names
     }
     assert not {m for m in imported if m.split(".")[0] in LEGACY}, imported
+    again = subprocess.run(
+        [sys.executable, "-m", "otmigrate", "rewrite", str(service)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0 and "0 files would be rewritten" in again.stdout, again.stdout  # idempotent
     requirements = (service / "requirements.txt").read_text()
     assert "opentelemetry-sdk" in requirements
     assert not [legacy for legacy in LEGACY if legacy in requirements], requirements

@@ -108,3 +108,9 @@ def test_zipkin_root_span_with_local_settings_keeps_the_module_set_up_valid():
     assert "TraceIdRatioBased(RATE / 100)" in setup
     assert "# TODO(otmigrate): service.name: the root span's service_name service is local" in text
     compile(text, "x.py", "exec")
+
+
+def test_configured_service_name_fills_in_when_the_code_has_none():
+    source = "from jaeger_client import Config\n\ntracer = Config(config={}).initialize_tracer()\n"
+    text = rewrite_source(source, "x.py", PYTHON, RULES, Settings(service_name="checkout")).text
+    assert 'Resource.create({"service.name": "checkout"})' in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import libcst as cst
 from libcst.metadata import PositionProvider
 
@@ -138,7 +139,7 @@ class JaegerConfig(cst.CSTTransformer):
             and self.settings is not None
             and getattr(self.settings, "service_name", None)
         ):
-            service_code = repr(self.settings.service_name)
+            service_code = json.dumps(self.settings.service_name)
         setup.resource.append(('"service.name"', service_code or '"unknown_service"'))
         tags = config.pop("tags", None)
         if isinstance(tags, cst.Dict):

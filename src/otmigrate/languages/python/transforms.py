@@ -35,9 +35,10 @@ def migrate_jaeger(source: str, report: Report, settings=None) -> str:
     return module.code
 
 
-def migrate_zipkin(source: str, report: Report) -> str:
+def migrate_zipkin(source: str, report: Report, settings=None) -> str:
     module = cst.parse_module(source)
-    transformer = ZipkinSpans(import_aliases(module), "tracer", report)
+    service = getattr(settings, "service_name", None)
+    transformer = ZipkinSpans(import_aliases(module), "tracer", report, service)
     return MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer).code
 
 
@@ -47,7 +48,7 @@ def migrate_all(source: str, report: Report | None = None, settings=None) -> str
     for _ in range(8):
         new = migrate_jaeger(source, report, settings)
         new = migrate_opentracing(new, report)
-        new = migrate_zipkin(new, report)
+        new = migrate_zipkin(new, report, settings)
         new = fix_imports(new) or new
         if new == source:
             return new
@@ -74,6 +75,6 @@ def _imports(ctx) -> str | None:
 HANDLERS = {
     "python-opentracing": _handler(migrate_opentracing),
     "python-jaeger-config": _handler(migrate_jaeger, with_settings=True),
-    "python-zipkin": _handler(migrate_zipkin),
+    "python-zipkin": _handler(migrate_zipkin, with_settings=True),
 }
 FINAL_PASSES = [_imports]

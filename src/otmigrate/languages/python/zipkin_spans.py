@@ -8,6 +8,7 @@ SERVER span unless it is a client span: that is how py_zipkin reports it (loggin
 
 from __future__ import annotations
 
+import json
 import builtins
 
 import libcst as cst
@@ -57,7 +58,7 @@ MANUAL = {
 class ZipkinSpans(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, aliases: dict[str, str], tracer: str, report) -> None:
+    def __init__(self, aliases: dict[str, str], tracer: str, report, service_name: str | None = None) -> None:
         super().__init__()
         self.aliases = aliases
         self.tracer = tracer
@@ -70,6 +71,9 @@ class ZipkinSpans(cst.CSTTransformer):
         self.top: cst.CSTNode | None = None  # the top-level statement being visited
         self.setup_before: cst.CSTNode | None = None
         self.changed = False
+        self.default_service = (
+            json.dumps(service_name) if service_name else '"unknown_service"'
+        )  # from config
         self.module_names: set[str] = set()
 
     def _line(self, node: cst.CSTNode) -> int:
@@ -155,7 +159,7 @@ class ZipkinSpans(cst.CSTTransformer):
                 f"service.name: the root span's service_name {code(service.value)} is local"
             )
             service = None
-        setup.resource.append(('"service.name"', code(service.value) if service else '"unknown_service"'))
+        setup.resource.append(('"service.name"', code(service.value) if service else self.default_service))
         rate = kwarg(call, "sample_rate")
         if rate is not None and not self._module_level(rate.value):
             self.setup_todos.append(f"sampler: the root span's sample_rate {code(rate.value)} is local")

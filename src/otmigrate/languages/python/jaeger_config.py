@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 import libcst as cst
 from libcst.metadata import PositionProvider
 

@@ -8,8 +8,8 @@ SERVER span unless it is a client span: that is how py_zipkin reports it (loggin
 
 from __future__ import annotations
 
-import json
 import builtins
+import json
 
 import libcst as cst
 from libcst.metadata import PositionProvider

@@ -50,3 +50,13 @@ def test_a_wrong_migration_is_caught(tmp_path: Path):
     wrong = tmp_path / "wrong.py"
     wrong.write_text((case / "expected.py").read_text().replace(", kind=SpanKind.PRODUCER", ""))
     assert span_tree("otel", "opentracing", wrong) != span_tree("legacy", "opentracing", case / "input.py")
+
+
+def test_a_wrong_service_name_is_caught(tmp_path: Path):
+    """jaeger's config service_name wins over the argument; taking the argument must show."""
+    case = FIXTURES / "jaeger" / "resource_tags"
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(
+        (case / "expected.py").read_text().replace('"service.name": "billing"', '"service.name": "x"')
+    )
+    assert span_tree("otel", "jaeger", wrong) != span_tree("legacy", "jaeger", case / "input.py")

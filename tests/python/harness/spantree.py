@@ -40,9 +40,12 @@ DB_SYSTEM_VALUES = {"sql": "other_sql"}
 DROPPED_TAGS = {"sampling.priority"}
 # Tags jaeger-client adds to root spans by itself (its sampler's decision); not the program's data.
 JAEGER_OWN_TAGS = {"sampler.type", "sampler.param"}
+JAEGER_OWN_PROCESS_TAGS = {"jaeger.version", "hostname", "ip"}
 
 
-def legacy_span(name, span_id, parent_id, tags, logs, refs=(), stringify=False) -> dict[str, Any]:
+def legacy_span(
+    name, span_id, parent_id, tags, logs, refs=(), stringify=False, resource=None
+) -> dict[str, Any]:
     """Normalise one legacy span: tags -> kind / status / semconv attributes, logs -> event names."""
     tags = dict(tags)
     kind = str(tags.pop("span.kind", "") or "").upper() or "INTERNAL"
@@ -85,10 +88,17 @@ def legacy_span(name, span_id, parent_id, tags, logs, refs=(), stringify=False) 
         "status": status,
         "events": events,
         "links": sorted(refs),
+        "resource": resource,
     }
 
 
-def otel_span(span, stringify=False) -> dict[str, Any]:
+def otel_span(span, stringify=False, with_resource=True) -> dict[str, Any]:
+    # What the SDK adds by itself (telemetry.sdk.*, a random service.instance.id) is not the program's.
+    resource = {
+        k: v
+        for k, v in span.resource.attributes.items()
+        if not k.startswith("telemetry.") and k != "service.instance.id"
+    }
     return {
         "id": span.context.span_id,
         "parent": span.parent.span_id if span.parent else None,
@@ -98,6 +108,7 @@ def otel_span(span, stringify=False) -> dict[str, Any]:
         "status": span.status.status_code.name,
         "events": [e.name for e in span.events],
         "links": sorted(str(link.attributes.get("opentracing.ref_type")) for link in span.links),
+        "resource": resource if with_resource else None,
     }
 
 
@@ -182,7 +193,14 @@ def run_jaeger(program: str) -> list[dict]:
             tags = {t.key: _jaeger_tag_value(t) for t in s.tags if t.key not in JAEGER_OWN_TAGS}
             logs = [{f.key: _jaeger_tag_value(f) for f in log.fields} for log in s.logs]
             refs = [r.type for r in s.references or []]
-            spans.append(legacy_span(s.operation_name, s.span_id, s.parent_id or None, tags, logs, refs))
+            # The process: its service and the config's tags (not the ones jaeger-client adds itself).
+            resource = {"service.name": s.tracer.service_name}
+            resource.update({k: v for k, v in s.tracer.tags.items() if k not in JAEGER_OWN_PROCESS_TAGS})
+            spans.append(
+                legacy_span(
+                    s.operation_name, s.span_id, s.parent_id or None, tags, logs, refs, resource=resource
+                )
+            )
     return spans
 
 
@@ -224,7 +242,12 @@ def run_zipkin(program: str) -> list[dict]:
             if "kind" in s:
                 tags["span.kind"] = s["kind"]
             logs = [{"event": a["value"]} for a in s.get("annotations", [])]
-            spans.append(legacy_span(s["name"], s["id"], s.get("parentId"), tags, logs, stringify=True))
+            resource = {"service.name": s["localEndpoint"]["serviceName"]}
+            spans.append(
+                legacy_span(
+                    s["name"], s["id"], s.get("parentId"), tags, logs, stringify=True, resource=resource
+                )
+            )
     return spans
 
 
@@ -250,7 +273,11 @@ def run_otel(program: str, library: str) -> list[dict]:
         # Pure-API programs (like pure-OpenTracing ones) get their SDK from the host, as MockTracer above.
         trace.set_tracer_provider(TracerProvider())
     runpy.run_path(program, run_name="__main__")
-    return [otel_span(s, stringify=library == "zipkin") for s in exporter.get_finished_spans()]
+    # Pure-API programs get their resource from the host, so only jaeger and zipkin set-ups are compared.
+    return [
+        otel_span(s, stringify=library == "zipkin", with_resource=library != "opentracing")
+        for s in exporter.get_finished_spans()
+    ]
 
 
 def _silence_network_exporters(result_type) -> None:

@@ -43,8 +43,9 @@ def case_id(path: Path) -> str:
     return f"{path.parent.parent.name}/{path.parent.name}"
 
 
-def span_tree(side: str, library: str, program: Path) -> list:
-    """Run `program` in a fresh interpreter under the harness and return its normalised span tree."""
+def span_tree(side: str, library: str, program: Path) -> dict:
+    """Run `program` in a fresh interpreter under the harness: its normalised span tree ("tree") and
+    the sampler of each tracer set-up ("samplers")."""
     require_modules(*NEEDED["otel" if side == "otel" else library])
     proc = subprocess.run(
         [sys.executable, str(HARNESS), side, library, str(program)],

@@ -60,3 +60,17 @@ def test_a_wrong_service_name_is_caught(tmp_path: Path):
         (case / "expected.py").read_text().replace('"service.name": "billing"', '"service.name": "x"')
     )
     assert span_tree("otel", "jaeger", wrong) != span_tree("legacy", "jaeger", case / "input.py")
+
+
+def test_a_wrong_sampler_is_caught(tmp_path: Path):
+    """probabilistic 1.0 → always-on records the same spans, but it is not the same sampler (§7)."""
+    case = FIXTURES / "jaeger" / "probabilistic_b3"
+    wrong = tmp_path / "wrong.py"
+    text = (
+        (case / "expected.py")
+        .read_text()
+        .replace("ParentBased(TraceIdRatioBased(1.0))", "ParentBased(ALWAYS_ON)")
+    )
+    wrong.write_text(text.replace("ParentBased, TraceIdRatioBased", "ALWAYS_ON, ParentBased"))
+    migrated, legacy = span_tree("otel", "jaeger", wrong), span_tree("legacy", "jaeger", case / "input.py")
+    assert migrated["tree"] == legacy["tree"] and migrated["samplers"] != legacy["samplers"]

@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 MARKER = "SPANTREE:"
+SAMPLERS: list[str] = []  # each tracer set-up's sampler, as "parentbased:ratio:0.5" etc. (§7)
 
 # api-mapping §5: OpenTracing standard tag -> current semantic-convention key.
 TAG_KEYS = {
@@ -182,6 +183,7 @@ def run_jaeger(program: str) -> list[dict]:
     reporters = []
 
     def new_tracer(self, io_loop=None):
+        SAMPLERS.append(_jaeger_sampler(self.sampler))
         reporters.append(InMemoryReporter())
         return self.create_tracer(reporter=reporters[-1], sampler=self.sampler or ConstSampler(True))
 
@@ -202,6 +204,19 @@ def run_jaeger(program: str) -> list[dict]:
                 )
             )
     return spans
+
+
+def _jaeger_sampler(sampler) -> str:
+    """Jaeger consults its sampler for root spans only; children follow the parent: parent-based."""
+    from jaeger_client.sampler import ConstSampler, ProbabilisticSampler
+
+    if sampler is None:
+        return "remote"  # no sampler configured: remote sampling (the recorder still samples all)
+    if isinstance(sampler, ConstSampler):
+        return "parentbased:always_on" if sampler.decision else "parentbased:always_off"
+    if isinstance(sampler, ProbabilisticSampler):
+        return f"parentbased:ratio:{float(sampler.rate)}"
+    return type(sampler).__name__
 
 
 def _jaeger_tag_value(tag):
@@ -229,6 +244,9 @@ def run_zipkin(program: str) -> list[dict]:
 
     def init(self, *args, **kwargs):
         if kwargs.get("transport_handler") is not None:
+            # A root span: py_zipkin rolls sample_rate (a percentage) for it; children follow it.
+            rate = kwargs.get("sample_rate")
+            SAMPLERS.append("none" if rate is None else f"parentbased:ratio:{float(rate) / 100}")
             kwargs["transport_handler"] = Capture()
             kwargs["encoding"] = Encoding.V2_JSON
         original_init(self, *args, **kwargs)
@@ -266,6 +284,8 @@ def run_otel(program: str, library: str) -> list[dict]:
     def init(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
         self.add_span_processor(SimpleSpanProcessor(exporter))
+        if library != "opentracing":  # pure-API programs use the host's provider, as MockTracer
+            SAMPLERS.append(_otel_sampler(self.sampler))
 
     TracerProvider.__init__ = init
     _silence_network_exporters(SpanExportResult)
@@ -278,6 +298,18 @@ def run_otel(program: str, library: str) -> list[dict]:
         otel_span(s, stringify=library == "zipkin", with_resource=library != "opentracing")
         for s in exporter.get_finished_spans()
     ]
+
+
+def _otel_sampler(sampler) -> str:
+    from opentelemetry.sdk.trace import sampling
+
+    if isinstance(sampler, sampling.ParentBased):
+        return "parentbased:" + _otel_sampler(sampler._root)
+    if isinstance(sampler, sampling.TraceIdRatioBased):
+        return f"ratio:{float(sampler.rate)}"
+    if isinstance(sampler, sampling.StaticSampler):
+        return "always_on" if sampler._decision == sampling.Decision.RECORD_AND_SAMPLE else "always_off"
+    return type(sampler).__name__
 
 
 def _silence_network_exporters(result_type) -> None:
@@ -304,7 +336,8 @@ def main(argv: list[str]) -> int:
         spans = run_otel(program, library)
     else:
         spans = {"opentracing": run_opentracing, "jaeger": run_jaeger, "zipkin": run_zipkin}[library](program)
-    sys.stdout.write(MARKER + json.dumps(build_tree(spans), sort_keys=True, default=str) + "\n")
+    result = {"tree": build_tree(spans), "samplers": sorted(SAMPLERS)}
+    sys.stdout.write(MARKER + json.dumps(result, sort_keys=True, default=str) + "\n")
     return 0
 
 

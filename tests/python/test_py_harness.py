@@ -74,3 +74,14 @@ def test_a_wrong_sampler_is_caught(tmp_path: Path):
     wrong.write_text(text.replace("ParentBased, TraceIdRatioBased", "ALWAYS_ON, ParentBased"))
     migrated, legacy = span_tree("otel", "jaeger", wrong), span_tree("legacy", "jaeger", case / "input.py")
     assert migrated["tree"] == legacy["tree"] and migrated["samplers"] != legacy["samplers"]
+
+
+def test_a_lost_legacy_wire_format_is_caught(tmp_path: Path):
+    """A py_zipkin service that stops sending B3 breaks the not-yet-migrated services it calls."""
+    case = FIXTURES / "zipkin" / "root_span"
+    text = (case / "expected.py").read_text()
+    start = text.index("propagate.set_global_textmap(")
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(text[:start] + text[text.index(")\n)\n", start) + 4 :])
+    migrated, legacy = span_tree("otel", "zipkin", wrong), span_tree("legacy", "zipkin", case / "input.py")
+    assert migrated["tree"] == legacy["tree"] and migrated["propagation"] != legacy["propagation"]

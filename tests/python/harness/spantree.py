@@ -18,6 +18,7 @@ from typing import Any
 
 MARKER = "SPANTREE:"
 SAMPLERS: list[str] = []  # each tracer set-up's sampler, as "parentbased:ratio:0.5" etc. (§7)
+PROPAGATION: list[list[str]] = []  # each set-up's legacy wire formats, as ["b3multi"] or ["jaeger"] (§8)
 
 # api-mapping §5: OpenTracing standard tag -> current semantic-convention key.
 TAG_KEYS = {
@@ -42,6 +43,17 @@ DROPPED_TAGS = {"sampling.priority"}
 # Tags jaeger-client adds to root spans by itself (its sampler's decision); not the program's data.
 JAEGER_OWN_TAGS = {"sampler.type", "sampler.param"}
 JAEGER_OWN_PROCESS_TAGS = {"jaeger.version", "hostname", "ip"}
+
+
+def wire_formats(headers) -> list[str]:
+    """The legacy formats a set of injected header names carries; W3C (the OTel default) is left out."""
+    names = {name.lower() for name in headers}
+    formats = {
+        "jaeger": "uber-trace-id" in names,
+        "b3multi": "x-b3-traceid" in names,
+        "b3single": "b3" in names,
+    }
+    return sorted(f for f, present in formats.items() if present)
 
 
 def legacy_span(
@@ -183,9 +195,18 @@ def run_jaeger(program: str) -> list[dict]:
     reporters = []
 
     def new_tracer(self, io_loop=None):
+        from jaeger_client import SpanContext
+        from opentracing.propagation import Format
+
         SAMPLERS.append(_jaeger_sampler(self.sampler))
         reporters.append(InMemoryReporter())
-        return self.create_tracer(reporter=reporters[-1], sampler=self.sampler or ConstSampler(True))
+        tracer = self.create_tracer(reporter=reporters[-1], sampler=self.sampler or ConstSampler(True))
+        headers: dict = {}
+        tracer.inject(
+            SpanContext(trace_id=1, span_id=2, parent_id=None, flags=1), Format.HTTP_HEADERS, headers
+        )
+        PROPAGATION.append(wire_formats(headers))
+        return tracer
 
     Config.new_tracer = new_tracer
     runpy.run_path(program, run_name="__main__")
@@ -247,6 +268,7 @@ def run_zipkin(program: str) -> list[dict]:
             # A root span: py_zipkin rolls sample_rate (a percentage) for it; children follow it.
             rate = kwargs.get("sample_rate")
             SAMPLERS.append("none" if rate is None else f"parentbased:ratio:{float(rate) / 100}")
+            PROPAGATION.append(["b3multi"])  # py_zipkin only ever speaks B3 (request_helpers.py)
             kwargs["transport_handler"] = Capture()
             kwargs["encoding"] = Encoding.V2_JSON
         original_init(self, *args, **kwargs)
@@ -293,6 +315,14 @@ def run_otel(program: str, library: str) -> list[dict]:
         # Pure-API programs (like pure-OpenTracing ones) get their SDK from the host, as MockTracer above.
         trace.set_tracer_provider(TracerProvider())
     runpy.run_path(program, run_name="__main__")
+    if library != "opentracing":  # what the installed propagators put on the wire, once per set-up
+        from opentelemetry import propagate
+        from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+        headers: dict = {}
+        span = NonRecordingSpan(SpanContext(1, 2, is_remote=False, trace_flags=TraceFlags(1)))
+        propagate.inject(headers, context=trace.set_span_in_context(span))
+        PROPAGATION.extend([wire_formats(headers)] * len(SAMPLERS))
     # Pure-API programs get their resource from the host, so only jaeger and zipkin set-ups are compared.
     return [
         otel_span(s, stringify=library == "zipkin", with_resource=library != "opentracing")
@@ -336,7 +366,7 @@ def main(argv: list[str]) -> int:
         spans = run_otel(program, library)
     else:
         spans = {"opentracing": run_opentracing, "jaeger": run_jaeger, "zipkin": run_zipkin}[library](program)
-    result = {"tree": build_tree(spans), "samplers": sorted(SAMPLERS)}
+    result = {"tree": build_tree(spans), "samplers": sorted(SAMPLERS), "propagation": sorted(PROPAGATION)}
     sys.stdout.write(MARKER + json.dumps(result, sort_keys=True, default=str) + "\n")
     return 0
 

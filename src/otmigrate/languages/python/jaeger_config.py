@@ -173,9 +173,9 @@ class JaegerConfig(cst.CSTTransformer):
             setup.batch_options.append(("schedule_delay_millis", millis))
         setup.console = literal(config.pop("logging", cst.Name("False"))) is True
         propagation = literal(config.pop("propagation", cst.SimpleString('"jaeger"')))
-        if install:
-            configured = getattr(self.settings, "propagators", None) if self.settings is not None else None
-            setup.propagators = fleet_propagators(configured, "b3multi" if propagation == "b3" else "jaeger")
+        # new_tracer() too: a jaeger tracer carried its codecs, but OTel's propagators are global.
+        configured = getattr(self.settings, "propagators", None) if self.settings is not None else None
+        setup.propagators = fleet_propagators(configured, "b3multi" if propagation == "b3" else "jaeger")
         for key in config:
             if key not in IGNORED_KEYS:
                 todos.append(f"jaeger config '{key}' has no OpenTelemetry SDK counterpart here")

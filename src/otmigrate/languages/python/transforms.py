@@ -37,8 +37,8 @@ def migrate_jaeger(source: str, report: Report, settings=None) -> str:
 
 def migrate_zipkin(source: str, report: Report, settings=None) -> str:
     module = cst.parse_module(source)
-    service = getattr(settings, "service_name", None)
-    transformer = ZipkinSpans(import_aliases(module), "tracer", report, service)
+    service, propagators = getattr(settings, "service_name", None), getattr(settings, "propagators", None)
+    transformer = ZipkinSpans(import_aliases(module), "tracer", report, service, propagators)
     return MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer).code
 
 

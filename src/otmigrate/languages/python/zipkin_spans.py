@@ -28,7 +28,7 @@ from otmigrate.languages.python.cst import (
     with_todo,
 )
 from otmigrate.languages.python.opentracing_calls import SEMCONV
-from otmigrate.languages.python.sdk_setup import Setup
+from otmigrate.languages.python.sdk_setup import Setup, fleet_propagators
 
 SPAN_CLASSES = {
     "py_zipkin.zipkin.zipkin_span": None,
@@ -58,7 +58,14 @@ MANUAL = {
 class ZipkinSpans(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, aliases: dict[str, str], tracer: str, report, service_name: str | None = None) -> None:
+    def __init__(
+        self,
+        aliases: dict[str, str],
+        tracer: str,
+        report,
+        service_name: str | None = None,
+        propagators: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.aliases = aliases
         self.tracer = tracer
@@ -71,6 +78,7 @@ class ZipkinSpans(cst.CSTTransformer):
         self.top: cst.CSTNode | None = None  # the top-level statement being visited
         self.setup_before: cst.CSTNode | None = None
         self.changed = False
+        self.propagators = propagators  # from the configuration; None: W3C plus B3 (§8)
         self.default_service = (
             json.dumps(service_name) if service_name else '"unknown_service"'
         )  # from config
@@ -153,7 +161,7 @@ class ZipkinSpans(cst.CSTTransformer):
             self._manual(call, "a second py_zipkin root span: OTel is configured once per process, check it")
             return
         service = kwarg(call, "service_name") or arg_at(call, 0, "service_name")
-        setup = Setup(propagators=None)
+        setup = Setup(propagators=fleet_propagators(self.propagators, "b3multi"))  # py_zipkin speaks B3
         if service is not None and not self._module_level(service.value):
             self.setup_todos.append(
                 f"service.name: the root span's service_name {code(service.value)} is local"

@@ -121,8 +121,8 @@ def _report_lines(results: list[FileRewrite], applied: bool) -> list[str]:
         lines.append(f"{r.path} ({status})")
         if r.error:
             lines.append(f"  not rewritten: {r.error}")
-        for rule, count in Counter((c.rule, c.message) for c in migrated).items():
-            lines.append(f"  migrated: {rule[1]} [{rule[0]}]" + (f" (x{count})" if count > 1 else ""))
+        for (rule_id, message), count in Counter((c.rule, c.message) for c in migrated).items():
+            lines.append(f"  migrated: {message} [{rule_id}]" + (f" (x{count})" if count > 1 else ""))
         for c in manual:
             lines.append(f"  left for a person, line {c.line}: {c.message} [{c.rule}]")
         for c in unsafe:

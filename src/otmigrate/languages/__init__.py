@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
@@ -42,6 +43,7 @@ class Language:
     otel_markers: tuple[bytes, ...]  # bytes of OpenTelemetry imports, for lint
     comment: str  # line-comment prefix, for TODO comments
 
+    @cache  # noqa: B019 - the three languages live as long as the process anyway
     def part(self, name: str) -> ModuleType | None:
         """The language's `name` module (imports, transforms, manifest, validate), if it has one."""
         qualified = f"otmigrate.languages.{self.name}.{name}"

@@ -17,7 +17,7 @@ from ast_grep_py import SgNode, SgRoot
 
 from otmigrate.config import Settings
 from otmigrate.languages import Binding, Language
-from otmigrate.rulefiles import Rule, expand_config
+from otmigrate.rulefiles import Rule, find_matches
 
 MAX_PASSES = 8
 _METAVARIABLE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
@@ -134,14 +134,11 @@ def rewrite_source(
 
 
 def _one_pass(ctx: TransformContext, rules: list[Rule], handlers: dict[str, Handler], *, first: bool) -> str:
-    source, root, bindings = ctx.source, ctx.root, ctx.bindings
-    libraries = {b.library for b in bindings if b.is_legacy}
+    source = ctx.source
     edits: list[_Edit] = []
     wanted: list[str] = []
     for order, rule in enumerate(rules):
-        if rule.library not in libraries or rule.action == "detect":
-            continue
-        matches = root.find_all(expand_config(rule, bindings))  # type: ignore[arg-type]
+        matches = find_matches(rule, ctx.root, ctx.bindings) if rule.action != "detect" else []
         if not matches:
             continue
         if rule.safety == "unsafe" and not ctx.unsafe:

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from otmigrate.languages import LANGUAGES, LIBRARIES, Binding, Language
+
+if TYPE_CHECKING:
+    from ast_grep_py import SgNode
 
 SAFETIES = ("safe", "unsafe", "manual")
 _AST_GREP_KEYS = {
@@ -306,6 +309,13 @@ def selected(rule_id: str, select: list[str], ignore: list[str]) -> bool:
 
 
 # --- per-file expansion of legacy module names -------------------------------------------------------
+
+
+def find_matches(rule: Rule, root: SgNode, bindings: tuple[Binding, ...]) -> list[SgNode]:
+    """Where `rule` matches: nothing unless the file imports the rule's library, spelled as the file does."""
+    if rule.library not in {b.library for b in bindings if b.is_legacy}:
+        return []
+    return root.find_all(expand_config(rule, bindings))  # type: ignore[arg-type]
 
 
 def expand_config(rule: Rule, bindings: tuple[Binding, ...]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from ast_grep_py import SgRoot
 
 from otmigrate.config import Settings
 from otmigrate.engine import find_bindings, rewrite_source
-from otmigrate.rulefiles import Example, Rule, expand_config
+from otmigrate.rulefiles import Example, Rule, find_matches
 
 
 @dataclass
@@ -43,10 +43,7 @@ def check_example(rule: Rule, example: Example, settings: Settings | None = None
 
 def _matches(rule: Rule, code: str) -> bool:
     root = SgRoot(code, rule.language.grep_language).root()
-    bindings = find_bindings(rule.language, root)
-    if rule.library not in {b.library for b in bindings}:
-        return False
-    return bool(root.find_all(expand_config(rule, bindings)))  # type: ignore[arg-type]
+    return bool(find_matches(rule, root, find_bindings(rule.language, root)))
 
 
 def check_rules(rules: list[Rule]) -> list[ExampleResult]:

@@ -15,7 +15,7 @@ from otmigrate.discovery import discover
 from otmigrate.engine import find_bindings, syntax_error
 from otmigrate.languages import LANGUAGES
 from otmigrate.pool import map_files
-from otmigrate.rulefiles import Rule, expand_config
+from otmigrate.rulefiles import Rule, find_matches
 from otmigrate.sourcefile import SourceError, decode, is_generated, read_bytes
 
 
@@ -86,11 +86,10 @@ def scan_file(path: Path, language_name: str, rules: list[Rule]) -> FileScan | N
         found[(binding.line, binding.column, symbol)] = Usage(
             binding.library, binding.line, binding.column, symbol, rule_id, import_fix
         )
-    libraries = {b.library for b in legacy}
     for rule in rules:
-        if rule.language.name != language_name or rule.library not in libraries:
+        if rule.language.name != language_name:
             continue
-        for match in root.find_all(expand_config(rule, bindings)):  # type: ignore[arg-type]
+        for match in find_matches(rule, root, bindings):
             start = match.range().start
             usage = Usage(
                 rule.library, start.line + 1, start.column + 1, rule.display_symbol, rule.id, rule.fix_class

@@ -8,9 +8,10 @@ that does not settle, or whose result would not parse, is left exactly as it was
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from ast_grep_py import SgNode, SgRoot
@@ -44,6 +45,7 @@ class TransformContext:
     unsafe: bool
     imports_needed: list[str]  # the `imports:` of every rule applied to this file so far
     changes: list[Change] = field(default_factory=list)
+    rules: tuple[str, ...] = ()  # ids of the matched rules that named the running handler
 
     @cached_property
     def root(self) -> SgNode:
@@ -58,6 +60,10 @@ class TransformContext:
 
     def manual(self, line: int, rule_id: str, reason: str) -> None:
         self.changes.append(Change("manual", rule_id, line, reason))
+
+    def unsafe_fix(self, line: int, rule_id: str, message: str) -> None:
+        """A fix held back because it needs `--unsafe-fixes`."""
+        self.changes.append(Change("unsafe", rule_id, line, message))
 
 
 Handler = Callable[[TransformContext], "str | None"]
@@ -106,37 +112,79 @@ def rewrite_source(
     handlers: dict[str, Handler] = getattr(transforms, "HANDLERS", {})
     final_passes: list[Handler] = getattr(transforms, "FINAL_PASSES", [])
     changes: list[Change] = []
+    anchors: list[str] = []  # the source each change's line refers to, index for index
     imports_needed: list[str] = []
     current = text
+
+    def outcome(result: str, error: str | None = None) -> Outcome:
+        return Outcome(result, _reanchor(changes, anchors, text), error)
+
     for number in range(MAX_PASSES):
         ctx = TransformContext(current, path, language, settings, unsafe, imports_needed, changes)
         try:
-            new = _one_pass(ctx, rules, handlers, first=number == 0)
+            new = _one_pass(ctx, rules, handlers, anchors, first=number == 0)
             if new != text:
                 for final in final_passes:
                     ctx = TransformContext(new, path, language, settings, unsafe, imports_needed, changes)
                     new = final(ctx) or new
+                    _anchor(anchors, changes, ctx.source)
         except Exception as exc:  # a transform's bug must cost one file, never the run
+            _anchor(anchors, changes, current)
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            return Outcome(
-                text, changes, f"a transform failed ({type(exc).__name__}: {reason}); not rewritten"
-            )
+            return outcome(text, f"a transform failed ({type(exc).__name__}: {reason}); not rewritten")
         if new == current:
             break
         current = new
     else:
-        return Outcome(text, changes, f"the rewrite did not settle after {MAX_PASSES} passes; not rewritten")
+        return outcome(text, f"the rewrite did not settle after {MAX_PASSES} passes; not rewritten")
     if current != text:
         problem = syntax_error(current, language)
         if problem is not None:
-            return Outcome(text, changes, f"the rewritten file would not parse ({problem}); not rewritten")
-    return Outcome(current, changes)
+            return outcome(text, f"the rewritten file would not parse ({problem}); not rewritten")
+    return outcome(current)
 
 
-def _one_pass(ctx: TransformContext, rules: list[Rule], handlers: dict[str, Handler], *, first: bool) -> str:
+def _anchor(anchors: list[str], changes: list[Change], source: str) -> None:
+    """Record that the changes reported since the last call refer to lines of `source`."""
+    anchors.extend([source] * (len(changes) - len(anchors)))
+
+
+def _reanchor(changes: list[Change], anchors: list[str], original: str) -> list[Change]:
+    """Report every change at its line in the user's file, not in the intermediate source a later
+    pass or handler saw. Lines inside rewritten text map to the start of what they replaced."""
+    maps: dict[int, list[int]] = {}
+    out = []
+    for change, source in zip(changes, anchors, strict=True):
+        if source is original:
+            out.append(change)
+            continue
+        key = id(source)
+        if key not in maps:
+            maps[key] = _line_map(source, original)
+        mapped = maps[key]
+        index = min(max(change.line - 1, 0), len(mapped) - 1)
+        out.append(replace(change, line=mapped[index]))
+    return out
+
+
+def _line_map(derived: str, original: str) -> list[int]:
+    """For each line of `derived` (0-based index), its 1-based line in `original`."""
+    old, new = original.splitlines(), derived.splitlines() or [""]
+    mapped = [1] * len(new)
+    matcher = difflib.SequenceMatcher(None, new, old, autojunk=False)
+    for tag, j1, j2, i1, _ in matcher.get_opcodes():
+        for j in range(j1, j2):
+            at = i1 + (j - j1) if tag == "equal" else i1
+            mapped[j] = min(at, max(len(old) - 1, 0)) + 1
+    return mapped
+
+
+def _one_pass(
+    ctx: TransformContext, rules: list[Rule], handlers: dict[str, Handler], anchors: list[str], *, first: bool
+) -> str:
     source = ctx.source
     edits: list[_Edit] = []
-    wanted: list[str] = []
+    wanted: dict[str, list[str]] = {}  # handler → ids of the matched rules that name it
     for order, rule in enumerate(rules):
         matches = find_matches(rule, ctx.root, ctx.bindings) if rule.action != "detect" else []
         if not matches:
@@ -149,8 +197,7 @@ def _one_pass(ctx: TransformContext, rules: list[Rule], handlers: dict[str, Hand
         if rule.action == "fix":
             edits += [_fix_edit(rule, order, match, source) for match in matches]
         elif rule.action == "handler":
-            if rule.handler not in wanted:
-                wanted.append(str(rule.handler))
+            wanted.setdefault(str(rule.handler), []).append(rule.id)
         else:
             for match in matches:
                 edit = _todo_edit(rule, order, match, source, ctx.language.comment)
@@ -159,11 +206,20 @@ def _one_pass(ctx: TransformContext, rules: list[Rule], handlers: dict[str, Hand
                 if first:
                     ctx.changes.append(Change("manual", rule.id, _line(match), rule.message))
     text = _apply(source, edits, ctx)
-    for name in wanted:
+    _anchor(anchors, ctx.changes, source)
+    for name, rule_ids in wanted.items():
         sub = TransformContext(
-            text, ctx.path, ctx.language, ctx.settings, ctx.unsafe, ctx.imports_needed, ctx.changes
+            text,
+            ctx.path,
+            ctx.language,
+            ctx.settings,
+            ctx.unsafe,
+            ctx.imports_needed,
+            ctx.changes,
+            tuple(rule_ids),
         )
         text = handlers[name](sub) or text
+        _anchor(anchors, ctx.changes, sub.source)
     return text
 
 

@@ -100,3 +100,33 @@ def test_unsafe_rules_need_the_flag(tmp_path: Path) -> None:
     plain = rewrite_source(source, "a.py", PY, [unsafe], Settings())
     assert plain.text == source and [c.kind for c in plain.changes] == ["unsafe"]
     assert rewrite_source(source, "a.py", PY, [unsafe], Settings(), unsafe=True).text.endswith("span.end()\n")
+
+
+def test_handler_reports_name_their_rules_and_lines_of_the_users_file(tmp_path: Path, monkeypatch) -> None:
+    """A handler sees the source as earlier edits left it; its report must still point into the input."""
+    grow = _rule(
+        tmp_path,
+        "grow",
+        "safety: safe\nmessage: m\nrule:\n  pattern: setup()\nfix: |-\n  configure()\n  more()\n  more()\n",
+        MATCH_ANY,
+    )
+    probe = _rule(
+        tmp_path,
+        "probe",
+        "safety: safe\nmessage: m\nrule:\n  pattern: $S.finish()\nhandler: probe\n",
+        MATCH_ANY,
+    )
+    seen: list[tuple[str, ...]] = []
+
+    def report_finish(ctx) -> None:
+        seen.append(ctx.rules)
+        line = ctx.source.splitlines().index("span.finish()") + 1
+        ctx.migrated(line, ctx.rules[0], "found")
+
+    monkeypatch.setitem(PY.part("transforms").HANDLERS, "probe", report_finish)
+    source = "import opentracing\n" + USE + "setup()\nspan.finish()\n"
+    outcome = rewrite_source(source, "a.py", PY, [grow, probe], Settings())
+    assert "more()" in outcome.text
+    assert seen and set(seen) == {("probe",)}
+    found = [c for c in outcome.changes if c.message == "found"]
+    assert {c.line for c in found} == {source.splitlines().index("span.finish()") + 1}

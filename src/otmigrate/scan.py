@@ -81,10 +81,15 @@ def scan_file(path: Path, language_name: str, rules: list[Rule]) -> FileScan | N
     import_fix = "safe" if getattr(transforms, "FINAL_PASSES", None) else "none"
     found: dict[tuple[int, int, str], Usage] = {}
     for binding in legacy:
-        symbol = binding.module + (f".{binding.member}" if binding.member else "")
+        symbol = binding.imported_module + (f".{binding.member}" if binding.member else "")
         rule_id = f"{language.short}-{binding.library}-import"
         found[(binding.line, binding.column, symbol)] = Usage(
-            binding.library, binding.line, binding.column, symbol, rule_id, import_fix
+            binding.library,
+            binding.line,
+            binding.column,
+            symbol,
+            rule_id,
+            import_fix if binding.is_migratable else "none",
         )
     for rule in rules:
         if rule.language.name != language_name:

@@ -14,23 +14,36 @@ from pathlib import Path
 from types import ModuleType
 
 LIBRARIES = ("opentracing", "jaeger", "zipkin")
-"""The legacy libraries; `opentelemetry` is the fourth library a binding can belong to."""
+"""The legacy libraries otmigrate migrates; rule files target these."""
+
+DETECTED_ONLY = ("opencensus",)
+"""Legacy tracing that scan and lint report but no rule rewrites. `opentelemetry` is the remaining
+library a binding can belong to."""
 
 
 @dataclass(frozen=True)
 class Binding:
     """A local name a file binds to a tracing module, e.g. `ot` → `opentracing`."""
 
-    library: str  # opentracing | jaeger | zipkin | opentelemetry
-    module: str  # as imported: "opentracing", "github.com/opentracing/opentracing-go", "jaeger-client"
+    library: str  # opentracing | jaeger | zipkin | opencensus | opentelemetry
+    module: str  # the module `local` refers to: "opentracing", "github.com/opentracing/opentracing-go"
     member: str | None  # the imported member for `from m import x` / `{x} = require(m)`; None for the module
     local: str  # the name the file uses
     line: int  # 1-based
     column: int  # 1-based
+    imported: str | None = None  # what the statement names, when longer: `a.b.c` for Python `import a.b.c`
 
     @property
     def is_legacy(self) -> bool:
+        return self.library in LIBRARIES or self.library in DETECTED_ONLY
+
+    @property
+    def is_migratable(self) -> bool:
         return self.library in LIBRARIES
+
+    @property
+    def imported_module(self) -> str:
+        return self.imported or self.module
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,7 @@ LANGUAGES: dict[str, Language] = {
         short="py",
         grep_language="python",
         extensions=(".py",),
-        legacy_markers=(b"opentracing", b"jaeger_client", b"py_zipkin"),
+        legacy_markers=(b"opentracing", b"jaeger_client", b"py_zipkin", b"opencensus"),
         otel_markers=(b"opentelemetry",),
         comment="#",
     ),
@@ -77,6 +90,7 @@ LANGUAGES: dict[str, Language] = {
             b"github.com/uber/jaeger-client-go",
             b"github.com/openzipkin/zipkin-go",
             b"github.com/openzipkin-contrib/zipkin-go-opentracing",
+            b"go.opencensus.io",
         ),
         otel_markers=(b"go.opentelemetry.io/",),
         comment="//",
@@ -86,7 +100,7 @@ LANGUAGES: dict[str, Language] = {
         short="js",
         grep_language="javascript",
         extensions=(".js", ".mjs", ".cjs"),
-        legacy_markers=(b"opentracing", b"jaeger-client", b"zipkin"),
+        legacy_markers=(b"opentracing", b"jaeger-client", b"zipkin", b"@opencensus/"),
         otel_markers=(b"@opentelemetry/",),
         comment="//",
     ),

@@ -42,6 +42,7 @@ _LIBRARY_PREFIXES = (
     (_JAEGER, "jaeger"),
     ("github.com/openzipkin-contrib/zipkin-go-opentracing", "zipkin"),
     (_ZIPKIN, "zipkin"),
+    ("go.opencensus.io", "opencensus"),
     ("go.opentelemetry.io/", "opentelemetry"),
 )
 

@@ -28,6 +28,8 @@ def library_of(module: str) -> str | None:
         return "jaeger"
     if module == "zipkin" or module.startswith(("zipkin/", "zipkin-")):
         return "zipkin"
+    if module.startswith("@opencensus/"):
+        return "opencensus"
     if module.startswith("@opentelemetry/"):
         return "opentelemetry"
     return None

@@ -12,6 +12,7 @@ import re
 from ast_grep_py import SgNode
 
 from otmigrate.engine import Handler, TransformContext
+from otmigrate.languages import LIBRARIES
 
 API = "@opentelemetry/api"
 _IMPORT_KINDS = ("import_statement", "lexical_declaration", "variable_declaration")
@@ -45,8 +46,8 @@ def _legacy_statements(root: SgNode) -> list[tuple[SgNode, list[str]]]:
         if not module or stmt.kind() not in _IMPORT_KINDS:
             continue
         library = library_of(module.group(1))
-        if library in (None, "opentelemetry"):
-            continue
+        if library not in LIBRARIES:
+            continue  # OTel, OpenCensus (detected, never rewritten) or not tracing at all
         clause = text.split("from")[0] if stmt.kind() == "import_statement" else text.split("=")[0]
         names = re.findall(r"[A-Za-z_$][\w$]*", re.sub(r"\b(import|const|let|var|as)\b|\w+\s*:", " ", clause))
         found.append((stmt, names))

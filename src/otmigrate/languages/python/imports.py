@@ -13,6 +13,7 @@ _LIBRARY_OF_ROOT = {
     "opentracing": "opentracing",
     "jaeger_client": "jaeger",
     "py_zipkin": "zipkin",
+    "opencensus": "opencensus",
     "opentelemetry": "opentelemetry",
 }
 
@@ -50,16 +51,27 @@ def find_bindings(root: SgNode) -> list[Binding]:
 
 
 def _bind_import(item: SgNode, bindings: list[Binding]) -> None:
-    """`import a.b` binds `a` (to module `a`); `import a.b as c` binds `c` to `a.b`."""
+    """`import a.b` binds `a` (to module `a`, having imported `a.b`); `import a.b as c` binds `c` to `a.b`."""
     if item.kind() == "aliased_import":
         name, alias = item.field("name"), item.field("alias")
         if name is None or alias is None:
             return
         module, local = name.text(), alias.text()
+        imported = None
     else:
-        module = item.text().split(".")[0]
-        local = module
+        imported = item.text()
+        module = local = imported.split(".")[0]
     library = library_of(module)
     if library is not None:
         pos = item.range().start
-        bindings.append(Binding(library, module, None, local, pos.line + 1, pos.column + 1))
+        bindings.append(
+            Binding(
+                library,
+                module,
+                None,
+                local,
+                pos.line + 1,
+                pos.column + 1,
+                imported if imported != module else None,
+            )
+        )

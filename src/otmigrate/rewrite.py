@@ -15,7 +15,7 @@ from otmigrate.engine import Change, rewrite_source
 from otmigrate.languages import LANGUAGES, Language
 from otmigrate.pool import map_files
 from otmigrate.rulefiles import Rule
-from otmigrate.sourcefile import SourceError, decode, is_generated, read_bytes, write_atomic
+from otmigrate.sourcefile import SourceError, is_generated, read_source, read_tracing_source, write_atomic
 
 
 @dataclass
@@ -91,17 +91,19 @@ def rewrite_file(
 ) -> FileRewrite | None:
     """Rewrite one source file (and, if it is a dependency manifest, its dependencies)."""
     outcome = FileRewrite(os.path.relpath(path))
+    manifest = _manifest_for(path)
     try:
-        data = read_bytes(path)
-        manifest = _manifest_for(path)
-        if is_generated(data) or (manifest is None and not (language and language.mentions_tracing(data))):
-            return None
-        source = decode(path, data)
+        if manifest is not None:  # setup.py is both: a manifest, and maybe tracing code
+            source = read_source(path)
+        else:
+            source = read_tracing_source(path, language) if language is not None else None
     except SourceError as exc:
         outcome.error = exc.reason
         return outcome
+    if source is None or is_generated(source.raw):
+        return None
     outcome.original = outcome.result = source.text
-    if language is not None and language.mentions_tracing(data):
+    if language is not None and language.mentions_tracing(source.raw):
         result = rewrite_source(source.text, outcome.path, language, rules, settings, unsafe=unsafe)
         outcome.result, outcome.changes, outcome.error = result.text, result.changes, result.error
     if manifest is not None and outcome.error is None:

@@ -16,7 +16,7 @@ from otmigrate.engine import find_bindings, syntax_error
 from otmigrate.languages import LANGUAGES
 from otmigrate.pool import map_files
 from otmigrate.rulefiles import Rule, find_matches
-from otmigrate.sourcefile import SourceError, decode, is_generated, read_bytes
+from otmigrate.sourcefile import SourceError, read_tracing_source
 
 
 @dataclass
@@ -63,12 +63,12 @@ def scan_file(path: Path, language_name: str, rules: list[Rule]) -> FileScan | N
     display = os.path.relpath(path)
     language = LANGUAGES[language_name]
     try:
-        data = read_bytes(path)
-        if not language.mentions_tracing(data) or is_generated(data):
-            return None
-        text = decode(path, data).text
+        source = read_tracing_source(path, language)
     except SourceError as exc:
         return FileScan(display, language_name, error=exc.reason)
+    if source is None:
+        return None
+    text = source.text
     problem = syntax_error(text, language)
     if problem is not None:
         return FileScan(display, language_name, error=problem)

@@ -13,6 +13,10 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from otmigrate.languages import Language
 
 _BOM = b"\xef\xbb\xbf"
 _GENERATED = re.compile(rb"^\s*(//|#)\s*Code generated .* DO NOT EDIT\.?\s*$", re.MULTILINE)
@@ -78,6 +82,15 @@ def decode(path: Path, data: bytes) -> SourceFile:
 
 def read_source(path: Path) -> SourceFile:
     return decode(path, read_bytes(path))
+
+
+def read_tracing_source(path: Path, language: Language, *, include_otel: bool = False) -> SourceFile | None:
+    """The file's source, or None when there is no tracing code to look at (no marker in its bytes, or a
+    generated file): most files stop here and are never decoded or parsed."""
+    data = read_bytes(path)
+    if is_generated(data) or not language.mentions_tracing(data, include_otel=include_otel):
+        return None
+    return decode(path, data)
 
 
 def write_atomic(source: SourceFile, text: str) -> None:

@@ -3,8 +3,10 @@
 The legacy side is mapped here, from reference/api-mapping.md §1, §5 and §6, independently of the
 rewriter: OpenTracing tags to semantic-convention keys, the `error` tag to a status, `span.kind` to a kind,
 log records to event names (`event` field, else "log"; an `error.object` field makes an `exception`
-event). zipkin-go tags follow §3.3. A tree node is (name, kind, status, attributes, events, children);
-children are sorted so that sibling order (goroutines) does not matter.
+event). A FollowsFrom reference becomes a link with `opentracing.ref_type` = `follows_from` (§1.8); a
+ChildOf reference is the parent only (the rewriter emits no link for it). zipkin-go tags follow §3.3. A
+tree node is (name, kind, status, attributes, events, links, children); a link names the span it points to
+(or "remote"), and children are sorted so that sibling order (goroutines) does not matter.
 """
 
 from __future__ import annotations
@@ -112,6 +114,11 @@ def normalise_legacy(spans: list[dict], zipkin: bool = False) -> list[dict]:
                 "status": status,
                 "attrs": _legacy_attrs(tags, kind, zipkin),
                 "events": [_legacy_event(e, zipkin) for e in s.get("events") or []],
+                "links": [
+                    (link["span"], {"opentracing.ref_type": "follows_from"})
+                    for link in s.get("links") or []
+                    if link.get("ref_type") == "follows_from"
+                ],
             }
         )
     return nodes
@@ -127,6 +134,10 @@ def normalise_otel(spans: list[dict]) -> list[dict]:
             "status": s["status"],
             "attrs": {k: _val(v) for k, v in s["tags"].items()},
             "events": [_otel_event(e) for e in s.get("events") or []],
+            "links": [
+                (link["span"], {k: _val(v) for k, v in (link.get("attrs") or {}).items()})
+                for link in s.get("links") or []
+            ],
         }
         for s in spans
     ]
@@ -135,12 +146,15 @@ def normalise_otel(spans: list[dict]) -> list[dict]:
 def tree(nodes: list[dict]) -> list:
     """Nest nodes by parent id; a parent id not among the spans is a remote parent (extracted context)."""
     ids = {n["id"] for n in nodes}
+    names = {n["id"]: n["name"] for n in nodes}
 
     def build(n: dict) -> dict:
         kids = sorted((build(c) for c in nodes if c["parent"] == n["id"]), key=json.dumps)
         out = {k: n[k] for k in ("name", "kind", "status")}
         out["attrs"] = dict(sorted(n["attrs"].items()))
         out["events"] = [list(e) for e in n["events"]]
+        links = ([names.get(span, "remote"), attrs] for span, attrs in n.get("links", []))
+        out["links"] = sorted(links, key=json.dumps)
         if n["parent"] and n["parent"] not in ids:
             out["remote_parent"] = True
         out["children"] = kids

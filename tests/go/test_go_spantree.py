@@ -96,3 +96,26 @@ def test_zipkin_tags_are_typed():
     ]
     assert legacy_tree(legacy, "zipkin") == otel_tree(otel)
     assert legacy_tree(legacy, "zipkin")[0]["remote_parent"] is True
+
+
+def test_follows_from_is_a_link_to_the_named_span():
+    legacy = [
+        {"id": "1", "parent": "", "name": "batch", "tags": {}, "events": []},
+        {
+            "id": "2",
+            "parent": "1",
+            "name": "notify",
+            "tags": {},
+            "events": [],
+            "links": [{"span": "1", "ref_type": "follows_from"}],
+        },
+    ]
+    link = {"span": "a", "attrs": {"opentracing.ref_type": _v("string", "follows_from")}}
+    otel = [
+        {"id": "a", "parent": "", "name": "batch", "kind": "internal", "status": "Unset", "tags": {}},
+        dict(OTEL[1], id="b", parent="a", name="notify", tags={}, events=[], links=[link]),
+    ]
+    assert legacy_tree(legacy, "opentracing") == otel_tree(otel)
+    child_of_only = [legacy[0], dict(legacy[1], links=[{"span": "1", "ref_type": "child_of"}])]
+    assert legacy_tree(child_of_only, "opentracing") != otel_tree(otel)
+    assert legacy_tree(legacy, "opentracing") != otel_tree([otel[0], dict(otel[1], links=[])])

@@ -37,15 +37,22 @@ type Field struct {
 
 // Span is one recorded span, before any normalisation.
 type Span struct {
-	ID           string             `json:"id"`
-	Parent       string             `json:"parent"`
-	RemoteParent bool               `json:"remote_parent,omitempty"`
-	Name         string             `json:"name"`
-	Kind         string             `json:"kind,omitempty"`
-	Status       string             `json:"status,omitempty"`
-	Tags         map[string]Value   `json:"tags"`
-	Events       []Event            `json:"events"`
-	Links        []map[string]Value `json:"links,omitempty"`
+	ID           string           `json:"id"`
+	Parent       string           `json:"parent"`
+	RemoteParent bool             `json:"remote_parent,omitempty"`
+	Name         string           `json:"name"`
+	Kind         string           `json:"kind,omitempty"`
+	Status       string           `json:"status,omitempty"`
+	Tags         map[string]Value `json:"tags"`
+	Events       []Event          `json:"events"`
+	Links        []Link           `json:"links,omitempty"`
+}
+
+// Link is an OTel link, or a legacy span reference (RefType "child_of" / "follows_from", no attributes).
+type Link struct {
+	Span    string           `json:"span"`
+	RefType string           `json:"ref_type,omitempty"`
+	Attrs   map[string]Value `json:"attrs,omitempty"`
 }
 
 // Event is a log record (legacy) or span event / zipkin annotation.
@@ -70,8 +77,17 @@ func value(v any) Value {
 		return Value{"bool", rv.Bool()}
 	case reflect.String:
 		return Value{"string", rv.String()}
+	case reflect.Slice, reflect.Array:
+		if j, err := json.Marshal(v); err == nil {
+			return Value{"list", string(j)}
+		}
 	}
 	return Value{"other", fmt.Sprint(v)}
+}
+
+var refTypes = map[opentracing.SpanReferenceType]string{
+	opentracing.ChildOfRef:     "child_of",
+	opentracing.FollowsFromRef: "follows_from",
 }
 
 // Recorder runs one case and returns its spans.
@@ -79,12 +95,39 @@ type Recorder interface {
 	Spans() []Span
 }
 
-// Mock installs a fresh opentracing mocktracer as the global tracer.
-type Mock struct{ t *mocktracer.MockTracer }
+// Mock installs a fresh opentracing mocktracer as the global tracer. The mocktracer keeps no span
+// references, so the global tracer is a wrapper that notes each new span's references (for links).
+type Mock struct {
+	t    *mocktracer.MockTracer
+	mu   sync.Mutex
+	refs map[int][]Link
+}
+
+type refTracer struct {
+	*mocktracer.MockTracer
+	m *Mock
+}
+
+func (r refTracer) StartSpan(name string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	span := r.MockTracer.StartSpan(name, opts...)
+	sso := opentracing.StartSpanOptions{}
+	for _, o := range opts {
+		o.Apply(&sso)
+	}
+	id := span.Context().(mocktracer.MockSpanContext).SpanID
+	r.m.mu.Lock()
+	defer r.m.mu.Unlock()
+	for _, ref := range sso.References {
+		if sc, ok := ref.ReferencedContext.(mocktracer.MockSpanContext); ok {
+			r.m.refs[id] = append(r.m.refs[id], Link{Span: fmt.Sprint(sc.SpanID), RefType: refTypes[ref.Type]})
+		}
+	}
+	return span
+}
 
 func NewMock() *Mock {
-	m := &Mock{mocktracer.New()}
-	opentracing.SetGlobalTracer(m.t)
+	m := &Mock{t: mocktracer.New(), refs: map[int][]Link{}}
+	opentracing.SetGlobalTracer(refTracer{m.t, m})
 	return m
 }
 
@@ -95,6 +138,7 @@ func (m *Mock) Spans() []Span {
 		if s.ParentID != 0 {
 			sp.Parent = fmt.Sprint(s.ParentID)
 		}
+		sp.Links = m.refs[s.SpanContext.SpanID]
 		for k, v := range s.Tags() {
 			sp.Tags[k] = value(v)
 		}
@@ -147,6 +191,11 @@ func (j *Jaeger) Spans() []Span {
 		sp := Span{ID: sc.SpanID().String(), Name: s.OperationName(), Tags: map[string]Value{}}
 		if sc.ParentID() != 0 {
 			sp.Parent = sc.ParentID().String()
+		}
+		for _, ref := range s.References() {
+			if rc, ok := ref.ReferencedContext.(jaeger.SpanContext); ok {
+				sp.Links = append(sp.Links, Link{Span: rc.SpanID().String(), RefType: refTypes[ref.Type]})
+			}
 		}
 		for k, v := range s.Tags() {
 			sp.Tags[k] = value(v)
@@ -232,7 +281,11 @@ func attrValue(v attribute.Value) Value {
 	case attribute.STRING:
 		return Value{"string", v.AsString()}
 	}
-	return Value{"list", v.Emit()}
+	j, err := json.Marshal(v.AsInterface())
+	if err != nil {
+		return Value{"other", v.Emit()}
+	}
+	return Value{"list", string(j)}
 }
 
 func (o *OTel) Spans() []Span {
@@ -257,11 +310,11 @@ func (o *OTel) Spans() []Span {
 			sp.Events = append(sp.Events, ev)
 		}
 		for _, l := range s.Links() {
-			attrs := map[string]Value{}
+			link := Link{Span: l.SpanContext.SpanID().String(), Attrs: map[string]Value{}}
 			for _, kv := range l.Attributes {
-				attrs[string(kv.Key)] = attrValue(kv.Value)
+				link.Attrs[string(kv.Key)] = attrValue(kv.Value)
 			}
-			sp.Links = append(sp.Links, attrs)
+			sp.Links = append(sp.Links, link)
 		}
 		out = append(out, sp)
 	}

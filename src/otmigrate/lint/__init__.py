@@ -88,7 +88,7 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
     from otmigrate.lint.registry import RULES
     from otmigrate.lint.report import render
     from otmigrate.lint.settings import LintConfigError, resolve
-    from otmigrate.sourcefile import SourceError, decode, is_generated, read_bytes
+    from otmigrate.sourcefile import SourceError, read_tracing_source
 
     try:
         config = resolve(
@@ -104,14 +104,14 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
         if candidate.language is None:
             continue
         try:
-            data = read_bytes(candidate.path)
-            if is_generated(data) or not candidate.language.mentions_tracing(data, include_otel=True):
-                continue
-            text = decode(candidate.path, data).text
+            source = read_tracing_source(candidate.path, candidate.language, include_otel=True)
         except SourceError as exc:
             print(f"otmigrate: {exc}", file=sys.stderr)
             errors += 1
             continue
+        if source is None:
+            continue
+        text = source.text
         path = os.path.relpath(candidate.path)
         checked += 1
         try:

@@ -30,14 +30,6 @@ _ADVICE = {
 }
 
 
-def _full_module(ctx: FileContext, binding) -> str:
-    """`import a.b.c` binds `a`; the import line itself says which submodule it was."""
-    if ctx.language != "python" or binding.line > len(ctx.lines):
-        return binding.module
-    m = re.search(rf"\b{re.escape(binding.module)}(\.\w+)*", ctx.lines[binding.line - 1])
-    return m.group(0) if m else binding.module
-
-
 def check_legacy(ctx: FileContext) -> None:
     reported: set[tuple[str, int]] = set()
     for b in ctx.bindings:
@@ -52,7 +44,7 @@ def check_legacy(ctx: FileContext) -> None:
                     "to OpenTelemetry with `otmigrate rewrite`",
                 )
             continue
-        module = _full_module(ctx, b)
+        module = b.imported_module
         for code, pattern, what in _OTEL_MODULES:
             if re.search(pattern, module) and (code, b.line) not in reported:
                 reported.add((code, b.line))
@@ -67,7 +59,7 @@ RULES = (
         severity="warning",
         precision="high",
         profile="pre-commit",
-        summary="The file imports a legacy tracing library (OpenTracing, Jaeger client, Zipkin).",
+        summary="The file imports a legacy tracing library (OpenTracing, Jaeger client, Zipkin, OpenCensus).",
         why="The Jaeger clients are archived (code freeze January 2022) and OpenTracing is superseded by "
         "OpenTelemetry; the OpenTracing compatibility requirements of the OTel specification are deprecated. "
         "New code should not add these imports, and old code should be migrated.",
@@ -103,6 +95,30 @@ import (
                 """
 const opentracing = require("opentracing"); // want: OTM901
 import { Tracer } from "zipkin"; // want: OTM901
+""",
+            ),
+            Example(
+                "python",
+                "positive: OpenCensus (detected, not migrated)",
+                """
+from opencensus.trace.tracer import Tracer  # want: OTM901
+import opencensus.trace  # want: OTM901
+""",
+            ),
+            Example(
+                "go",
+                "positive: OpenCensus",
+                """
+package main
+
+import "go.opencensus.io/trace" // want: OTM901
+""",
+            ),
+            Example(
+                "javascript",
+                "positive: OpenCensus",
+                """
+const tracing = require("@opencensus/nodejs"); // want: OTM901
 """,
             ),
             Example(

@@ -166,4 +166,5 @@ def _build_and_run(root: Path, pkgs: list[tuple[str, str]]) -> Result:
     run = subprocess.run([str(root / "prog")], cwd=root, capture_output=True, text=True, timeout=300)
     if run.returncode:
         raise RuntimeError(f"harness program failed:\n{run.stderr[-4000:]}")
-    return Result(json.loads(run.stdout), build_errors, _errors_by_package(vet.stderr, pkgs))
+    spans = json.loads(run.stdout.splitlines()[-1])  # the last line: cases may print too
+    return Result(spans, build_errors, _errors_by_package(vet.stderr, pkgs))

@@ -33,6 +33,8 @@ class Settings:
 
 _KEYS = {f.name.replace("_", "-"): f for f in fields(Settings) if f.name not in ("root", "config_file")}
 _LIST_KEYS = {"exclude", "select", "ignore", "propagators", "rules"}
+PROPAGATORS = ("tracecontext", "baggage", "b3", "b3multi", "jaeger")
+"""The OTEL_PROPAGATORS names a generated set-up can install (b3: single header; b3multi: X-B3-*)."""
 
 
 def find_config(start: Path) -> Path | None:
@@ -71,6 +73,11 @@ def _settings_from_table(table: dict[str, Any], path: Path) -> Settings:
                 raise ConfigError(f"{path}: '{key}' must be a list of strings")
             if key == "rules":
                 value = [(settings.root / v).resolve() for v in value]
+            unknown = [v for v in value if v not in PROPAGATORS] if key == "propagators" else []
+            if unknown:
+                raise ConfigError(
+                    f"{path}: unknown propagator '{unknown[0]}' (known: {', '.join(PROPAGATORS)})"
+                )
         elif key == "lint":
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: 'lint' must be a table")

@@ -85,6 +85,7 @@ def test_an_unreadable_file_is_reported(tmp_path: Path, monkeypatch) -> None:
         ("[tool.otmigrate]\nexclude = 'x'\n", "'exclude' must be a list of strings"),
         ("[tool.otmigrate]\ncolour = 'red'\n", "unknown key 'colour'"),
         ("[tool.otmigrate\n", "invalid TOML"),
+        ("[tool.otmigrate]\npropagators = ['w3c']\n", "unknown propagator 'w3c'"),
     ],
 )
 def test_a_malformed_config_is_a_one_line_usage_error(tmp_path: Path, config: str, message: str) -> None:
@@ -148,7 +149,7 @@ def test_scan_json_follows_the_contract_through_aliases(tmp_path: Path) -> None:
     (tmp_path / "api.go").write_text(
         'package api\n\nimport ot "github.com/opentracing/opentracing-go"\n\n'
         'func f(ctx context.Context) {\n\tspan, ctx := ot.StartSpanFromContext(ctx, "op")\n'
-        '\tdefer span.Finish()\n}\n'
+        "\tdefer span.Finish()\n}\n"
     )
     (tmp_path / "job.js").write_text(
         "const { globalTracer } = require('opentracing');\nconst t = globalTracer();\n"

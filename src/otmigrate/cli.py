@@ -132,6 +132,9 @@ def scan(
 @_common
 @click.option("--apply", is_flag=True, help="Write the changes (default: print a diff, write nothing).")
 @click.option(
+    "--force", is_flag=True, help="With --apply, also write files that have uncommitted changes in git."
+)
+@click.option(
     "--unsafe-fixes", is_flag=True, help="Also apply rules marked unsafe (behaviour changes you accept)."
 )
 @click.option("--select", multiple=True, help="Only rules whose id starts with or matches this (repeatable).")
@@ -146,6 +149,7 @@ def rewrite(
     exclude: tuple[str, ...],
     jobs: int | None,
     apply: bool,
+    force: bool,
     unsafe_fixes: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -159,6 +163,7 @@ def rewrite(
       otmigrate rewrite --apply services/backend   # write it
       otmigrate rewrite --unsafe-fixes --select go- .
     Exit 1 when changes are pending (or a file could not be processed), 0 when there is nothing to do.
+    --apply leaves files with uncommitted git changes alone (and says so) unless --force.
     """
     from otmigrate.output import rewrite_report
     from otmigrate.pool import default_jobs
@@ -167,7 +172,13 @@ def rewrite(
     settings = _settings(config, rule_dirs, exclude, select, ignore)
     rules = _rules(settings, handlers=True)
     results = rewrite_paths(
-        list(paths) or ["."], settings, rules, jobs or default_jobs(), unsafe=unsafe_fixes, apply=apply
+        list(paths) or ["."],
+        settings,
+        rules,
+        jobs or default_jobs(),
+        unsafe=unsafe_fixes,
+        apply=apply,
+        force=force,
     )
     rewrite_report(results, output_format, apply, sys.stdout)
     pending = any(r.changed and not r.written for r in results)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import subprocess
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
@@ -15,7 +16,14 @@ from otmigrate.engine import Change, rewrite_source
 from otmigrate.languages import LANGUAGES, Language
 from otmigrate.pool import map_files
 from otmigrate.rulefiles import Rule
-from otmigrate.sourcefile import SourceError, is_generated, read_source, read_tracing_source, write_atomic
+from otmigrate.sourcefile import (
+    SourceError,
+    SourceFile,
+    is_generated,
+    read_source,
+    read_tracing_source,
+    write_atomic,
+)
 
 
 @dataclass
@@ -27,6 +35,7 @@ class FileRewrite:
     findings: list[Any] = field(default_factory=list)  # lint findings on the rewritten code
     error: str | None = None
     written: bool = False
+    source: SourceFile | None = field(default=None, repr=False)  # how to write the result back
 
     @property
     def changed(self) -> bool:
@@ -48,7 +57,6 @@ class _Job:
     rules: list[Rule]
     settings: Settings
     unsafe: bool
-    apply: bool
 
 
 _JOB: list[_Job] = []
@@ -67,27 +75,89 @@ def manifest_names() -> tuple[str, ...]:
 
 
 def rewrite_paths(
-    paths: list[str], settings: Settings, rules: list[Rule], jobs: int, *, unsafe: bool, apply: bool
+    paths: list[str],
+    settings: Settings,
+    rules: list[Rule],
+    jobs: int,
+    *,
+    unsafe: bool,
+    apply: bool,
+    force: bool = False,
 ) -> list[FileRewrite]:
-    """Every file that changed, was left for a person, or could not be processed."""
+    """Every file that changed, was left for a person, or could not be processed.
+
+    With `apply`, changed files are written, except (unless `force`) those with uncommitted changes in
+    git: the user could not tell our edits from theirs, nor undo ours alone."""
     items = [
         (str(c.path), c.language.name if c.language else None)
         for c in discover(paths, settings, manifest_names())
     ]
-    job = _Job(rules, settings, unsafe, apply)
-    results = map_files(_rewrite_item, items, jobs, _init_worker, (job,))
-    return [r for r in results if r is not None]
+    job = _Job(rules, settings, unsafe)
+    results = [r for r in map_files(_rewrite_item, items, jobs, _init_worker, (job,)) if r is not None]
+    if apply:
+        changed = [r for r in results if r.changed]
+        dirty = set() if force else uncommitted([r.source.path for r in changed if r.source])
+        for result in changed:
+            if result.source.path in dirty:
+                result.error = "has uncommitted changes in git (commit or stash them, or pass --force)"
+            else:
+                _write(result)
+    return results
+
+
+def uncommitted(files: list[Path]) -> set[Path]:
+    """The files git reports as modified or untracked; none outside a git work tree or without git."""
+    by_folder: dict[Path, list[Path]] = {}
+    for path in files:
+        by_folder.setdefault(path.parent, []).append(path)
+    dirty: set[Path] = set()
+    for folder, paths in by_folder.items():
+        top = _git(folder, "rev-parse", "--show-toplevel")
+        status = _git(
+            folder, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *(p.name for p in paths)
+        )
+        if top is None or status is None:
+            continue
+        entries = iter(status.split("\0"))
+        for entry in entries:
+            if len(entry) > 3:
+                dirty.add((Path(top.strip()) / entry[3:]).resolve())
+                if entry[0] in "RC":
+                    next(entries, None)  # a rename's or copy's source path follows
+    return {path for path in files if path.resolve() in dirty}
+
+
+def _git(folder: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), *args],
+            capture_output=True,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
+
+
+def _write(result: FileRewrite) -> None:
+    try:
+        write_atomic(result.source, result.result)
+        result.written = True
+    except SourceError as exc:
+        result.error = exc.reason
 
 
 def _rewrite_item(item: tuple[str, str | None]) -> FileRewrite | None:
     job = _JOB[0]
     path, language_name = Path(item[0]), item[1]
     language = LANGUAGES[language_name] if language_name else None
-    return rewrite_file(path, language, job.rules, job.settings, unsafe=job.unsafe, apply=job.apply)
+    return rewrite_file(path, language, job.rules, job.settings, unsafe=job.unsafe)
 
 
 def rewrite_file(
-    path: Path, language: Language | None, rules: list[Rule], settings: Settings, *, unsafe: bool, apply: bool
+    path: Path, language: Language | None, rules: list[Rule], settings: Settings, *, unsafe: bool
 ) -> FileRewrite | None:
     """Rewrite one source file (and, if it is a dependency manifest, its dependencies)."""
     outcome = FileRewrite(os.path.relpath(path))
@@ -102,6 +172,7 @@ def rewrite_file(
         return outcome
     if source is None or is_generated(source.raw):
         return None
+    outcome.source = source
     outcome.original = outcome.result = source.text
     if language is not None and language.mentions_tracing(source.raw):
         result = rewrite_source(source.text, outcome.path, language, rules, settings, unsafe=unsafe)
@@ -117,12 +188,6 @@ def rewrite_file(
         from otmigrate.lint import check_source
 
         outcome.findings = check_source(outcome.path, outcome.result, language.name, settings)
-    if apply and outcome.changed:
-        try:
-            write_atomic(source, outcome.result)
-            outcome.written = True
-        except SourceError as exc:
-            outcome.error = exc.reason
     if not (outcome.changed or outcome.changes or outcome.error):
         return None
     return outcome

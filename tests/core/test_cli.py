@@ -180,3 +180,30 @@ def test_rules_test_command_passes_on_the_bundled_rules() -> None:
     result = otmigrate("rules", "test")
     assert result.returncode == 0, result.stdout
     assert result.stdout.strip().endswith(" passed, 0 failed")
+
+
+def test_apply_leaves_files_with_uncommitted_changes_alone_unless_forced(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True)
+
+    git("init", "-q")
+    for name in ("clean.py", "edited.py"):
+        (tmp_path / name).write_text(LEGACY)
+    git("add", ".")
+    git("commit", "-qm", "legacy")
+    edited = LEGACY + "# my uncommitted edit\n"
+    (tmp_path / "edited.py").write_text(edited)
+    (tmp_path / "new.py").write_text(LEGACY)  # untracked: git could not restore it either
+
+    result = otmigrate("rewrite", "--apply", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert MIGRATED_LINE in (tmp_path / "clean.py").read_bytes()
+    assert (tmp_path / "edited.py").read_text() == edited and (tmp_path / "new.py").read_text() == LEGACY
+    assert "edited.py" in result.stdout and "uncommitted changes" in result.stdout
+
+    forced = otmigrate("rewrite", "--apply", "--force", ".", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert (
+        MIGRATED_LINE in (tmp_path / "edited.py").read_bytes()
+        and MIGRATED_LINE in (tmp_path / "new.py").read_bytes()
+    )

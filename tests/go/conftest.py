@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -61,7 +62,19 @@ def programs() -> list[Program]:
         )
         if migrated != expected:
             out.append(Program(f"{key}/migrated", lib, "otel", migrated))
+        if has_setup(case):
+            out.append(Program(f"{key}/legacy-probe", lib, "legacy-probe", (case / "input.go").read_text()))
+            out.append(Program(f"{key}/expected-probe", lib, "otel-probe", expected))
+            if migrated != expected:
+                out.append(Program(f"{key}/migrated-probe", lib, "otel-probe", migrated))
     return out
+
+
+def has_setup(case: Path) -> bool:
+    """A case whose main sets its tracer up (jaeger/zipkin): the harness also probes that set-up."""
+    return case.parent.name != "opentracing" and bool(
+        re.search(r"\.(NewTracer|InitGlobalTracer)\(", (case / "input.go").read_text())
+    )
 
 
 @pytest.fixture(scope="session")

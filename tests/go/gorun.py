@@ -46,6 +46,8 @@ def _package(key: str) -> str:
 
 
 def _wrapper(p: Program, pkg: str) -> str:
+    if p.side.endswith(PROBE):
+        return _probe_wrapper(p, pkg)
     recorder = "otel" if p.side != "legacy" else p.library
     lines = [f"r := {_RECORDERS[recorder]}"]
     if re.search(r"^var tracer\b", p.source, re.M):
@@ -55,7 +57,21 @@ def _wrapper(p: Program, pkg: str) -> str:
     body = "\n\t".join([*lines, "run(context.Background())", "return r.Spans()"])
     return (
         f'package {pkg}\n\nimport (\n\t"context"\n\n\t"otmigrate.test/harness/record"\n)\n\n'
-        f"func Run() []record.Span {{\n\t{body}\n}}\n"
+        f"func Run() any {{\n\t{body}\n}}\n"
+    )
+
+
+PROBE = "-probe"
+"""A side ending in this runs the case's main() with its own tracer set-up, and describes that set-up
+(record.Probe) where main would call run(ctx); the case's run is renamed away."""
+
+
+def _probe_wrapper(p: Program, pkg: str) -> str:
+    tracer = "tracer" if re.search(r"^var tracer\b", p.source, re.M) else "nil"
+    return (
+        f'package {pkg}\n\nimport (\n\t"context"\n\n\t"otmigrate.test/harness/record"\n)\n\n'
+        f"var probed record.Setup\n\nfunc run(context.Context) {{ probed = record.Probe({tracer}) }}\n\n"
+        "func Run() any {\n\trecord.ResetGlobals()\n\tmain()\n\trecord.ResetGlobals()\n\treturn probed\n}\n"
     )
 
 
@@ -69,13 +85,12 @@ import (
 \t"fmt"
 \t"os"
 
-\t"otmigrate.test/harness/record"
 {imports}
 )
 
 var out = map[string]any{{}}
 
-func call(key string, run func() []record.Span) {{
+func call(key string, run func() any) {{
 \tdefer func() {{
 \t\tif e := recover(); e != nil {{
 \t\t\tout[key] = map[string]string{{"panic": fmt.Sprint(e)}}
@@ -102,7 +117,10 @@ def _tree(programs: list[Program], root: Path) -> list[tuple[str, str]]:
         pkg = _package(p.key)
         d = root / "cases" / pkg
         d.mkdir(parents=True)
-        (d / "case.go").write_text(re.sub(r"^package main$", f"package {pkg}", p.source, count=1, flags=re.M))
+        source = re.sub(r"^package main$", f"package {pkg}", p.source, count=1, flags=re.M)
+        if p.side.endswith(PROBE):
+            source = re.sub(r"^func run\(", "func runWorkload(", source, count=1, flags=re.M)
+        (d / "case.go").write_text(source)
         (d / "zz_harness.go").write_text(_wrapper(p, pkg))
         pkgs.append((p.key, pkg))
     return pkgs

@@ -1,0 +1,90 @@
+"""Tracer set-ups (jaeger-client-go, zipkin-go): what the migrated set-up configures must be what the legacy
+one configured. The harness runs each set-up case's main() and probes the installed tracer (see
+tests/go/harness/record/probe.go); here the two probes are compared: the sampler's decisions, the service
+and process/resource attributes, and the legacy wire format next to W3C (api-mapping §7, §8, §9)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import case_id, cases, has_setup
+
+SETUP_CASES = [pytest.param(c, id=case_id(c)) for c in cases() if has_setup(c)]
+# Process tags jaeger-client adds by itself; not the program's configuration.
+JAEGER_OWN_TAGS = {"jaeger.version", "hostname", "ip", "client-uuid"}
+# Header name → the wire format it belongs to (§8).
+FORMATS = {
+    "traceparent": "tracecontext",
+    "uber-trace-id": "jaeger",
+    "x-b3-traceid": "b3multi",
+    "b3": "b3single",
+}
+# Root spans are probed 4000 times; a ratio sampler's share of sampled roots stays within this of its rate.
+RATE_TOLERANCE = 0.05
+
+
+def formats(headers: list[str]) -> set[str]:
+    return {FORMATS[h] for h in headers if h in FORMATS}
+
+
+def probe(harness, key: str) -> dict:
+    assert key not in harness.build_errors, harness.build_errors[key]
+    assert key not in harness.vet_errors, harness.vet_errors[key]
+    result = harness.spans[key]
+    assert "panic" not in result, f"{key} panicked: {result['panic']}"
+    return result
+
+
+def assert_same_setup(legacy: dict, migrated: dict) -> None:
+    assert legacy["installed"] in ("jaeger", "zipkin") and migrated["installed"] == "otel", (legacy, migrated)
+    assert abs(migrated["root_sampled"] - legacy["root_sampled"]) <= RATE_TOLERANCE, "root sampling differs"
+    assert (migrated["follows_sampled"], migrated["follows_unsampled"]) == (
+        legacy["follows_sampled"],
+        legacy["follows_unsampled"],
+    ), "a child does not follow its remote parent's decision as before"
+    assert migrated["service"] == legacy["service"]
+    process = {k: v for k, v in legacy["resource"].items() if k not in JAEGER_OWN_TAGS}
+    assert migrated["resource"] == process
+    assert "tracecontext" in formats(migrated["headers"]), "the migrated set-up does not inject W3C"
+    assert formats(migrated["headers"]) - {"tracecontext"} == formats(legacy["headers"]), (
+        "the legacy wire format is not injected next to W3C (the fleet's other services need it)"
+    )
+
+
+@pytest.mark.parametrize("case", SETUP_CASES)
+def test_expected_setup_matches_legacy(harness, case):
+    key = case_id(case)
+    assert_same_setup(probe(harness, f"{key}/legacy-probe"), probe(harness, f"{key}/expected-probe"))
+
+
+@pytest.mark.parametrize("case", SETUP_CASES)
+def test_migrated_setup_matches_legacy(harness, case):
+    key = case_id(case)
+    side = f"{key}/migrated-probe" if f"{key}/migrated-probe" in harness.spans else f"{key}/expected-probe"
+    if f"{key}/migrated-probe" in harness.build_errors:
+        side = f"{key}/migrated-probe"
+    assert_same_setup(probe(harness, f"{key}/legacy-probe"), probe(harness, side))
+
+
+def test_probe_tells_setups_apart():
+    """The comparison fails on a lost legacy format, a different service, or a different sampler."""
+    legacy = {
+        "installed": "jaeger",
+        "root_sampled": 0.25,
+        "follows_sampled": True,
+        "follows_unsampled": False,
+        "service": "svc",
+        "resource": {"env": {"t": "string", "v": "x"}, "hostname": {"t": "string", "v": "h"}},
+        "headers": ["uber-trace-id"],
+    }
+    right = {**legacy, "installed": "otel", "root_sampled": 0.26, "headers": ["traceparent", "uber-trace-id"]}
+    right["resource"] = {"env": legacy["resource"]["env"]}
+    assert_same_setup(legacy, right)
+    for wrong in (
+        {**right, "headers": ["traceparent"]},
+        {**right, "service": "other"},
+        {**right, "root_sampled": 1.0},
+        {**right, "follows_unsampled": True},
+        {**right, "resource": {}},
+    ):
+        with pytest.raises(AssertionError):
+            assert_same_setup(legacy, wrong)

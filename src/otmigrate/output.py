@@ -11,6 +11,8 @@ from otmigrate.rewrite import FileRewrite
 from otmigrate.scan import FileScan, summary
 
 TOP_FILES = 10
+_FIXES = ("safe", "unsafe", "manual", "none")
+_SCAN_HEADERS = ("language", "library", "usages", "safe fix", "unsafe fix", "manual", "no rule")
 
 
 def _console(out: TextIO) -> Any:
@@ -36,13 +38,15 @@ def scan_report(files: list[FileScan], files_scanned: int, output_format: str, o
         out.write("\n")
         return
     cells: Counter[tuple[str, str]] = Counter()
-    fixable: Counter[tuple[str, str]] = Counter()
+    by_fix: Counter[tuple[str, str, str]] = Counter()
     for entry in document["files"]:
         for usage in entry["usages"]:
-            key = (entry["language"], usage["library"])
-            cells[key] += 1
-            fixable[key] += usage["fix"] in ("safe", "unsafe")
-    rows = [(lang, lib, str(n), str(fixable[(lang, lib)])) for (lang, lib), n in sorted(cells.items())]
+            cells[(entry["language"], usage["library"])] += 1
+            by_fix[(entry["language"], usage["library"], usage["fix"])] += 1
+    rows = [
+        (lang, lib, str(n), *(str(by_fix[(lang, lib, fix)]) for fix in _FIXES))
+        for (lang, lib), n in sorted(cells.items())
+    ]
     top = sorted(document["files"], key=lambda f: -len(f["usages"]))[:TOP_FILES]
     top_rows = [(f["path"], f["language"], str(len(f["usages"]))) for f in top]
     stats = document["summary"]
@@ -52,7 +56,7 @@ def scan_report(files: list[FileScan], files_scanned: int, output_format: str, o
     )
     console = _console(out)
     if console is None:
-        _plain_table(out, ("language", "library", "usages", "auto-fixable"), rows)
+        _plain_table(out, _SCAN_HEADERS, rows)
         out.write("\n")
         _plain_table(out, ("file", "language", "usages"), top_rows)
         out.write(f"\n{footer}\n")
@@ -60,12 +64,12 @@ def scan_report(files: list[FileScan], files_scanned: int, output_format: str, o
     from rich.table import Table
 
     for title, headers, body in (
-        ("Legacy tracing by language and library", ("language", "library", "usages", "auto-fixable"), rows),
+        ("Legacy tracing by language and library", _SCAN_HEADERS, rows),
         (f"Files with the most usages (top {TOP_FILES})", ("file", "language", "usages"), top_rows),
     ):
         table = Table(title=title, title_justify="left")
         for header in headers:
-            table.add_column(header, justify="right" if header in ("usages", "auto-fixable") else "left")
+            table.add_column(header, justify="left" if header in ("language", "library", "file") else "right")
         for row in body:
             table.add_row(*row)
         console.print(table)

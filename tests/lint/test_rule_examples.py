@@ -8,6 +8,7 @@ import pytest
 from otmigrate.lint import analyze
 from otmigrate.lint.model import LANGUAGES
 from otmigrate.lint.registry import RULES
+from otmigrate.lint.settings import resolve
 
 CASES = [(rule, ex) for rule in RULES.values() for ex in rule.examples]
 EXT = {"python": "py", "go": "go", "javascript": "js"}
@@ -26,7 +27,8 @@ def wanted(code: str, text: str) -> list[int]:
     ("rule", "example"), CASES, ids=[f"{r.code}-{e.language}-{e.label}" for r, e in CASES]
 )
 def test_example(rule, example, strict_config):
-    findings = analyze(f"example.{EXT[example.language]}", example.code, example.language, strict_config)
+    config = resolve(RULES, example.config, profile="strict") if example.config else strict_config
+    findings = analyze(f"example.{EXT[example.language]}", example.code, example.language, config)
     got = sorted(f.line for f in findings if f.code == rule.code)
     assert got == wanted(rule.code, example.code), [f.message for f in findings if f.code == rule.code]
 

@@ -45,6 +45,7 @@ def page(rule: Rule) -> str:
         out += [
             f"### {ex.language}: {ex.label}",
             "",
+            *[f"With `[tool.otmigrate.lint] {key} = {_toml(value)}`:\n" for key, value in ex.config.items()],
             f"```{_FENCE[ex.language]}",
             ex.code.strip("\n"),
             "```",
@@ -58,6 +59,14 @@ def page(rule: Rule) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
+    return f'"{value}"'
 
 
 def pages() -> dict[str, str]:

@@ -21,12 +21,14 @@ def severity_rank(severity: str) -> int:
 class Example:
     """A code snippet run as a test: lines carrying a `want: OTMnnn` comment must be reported, others not.
 
-    `label` says what the example proves ("positive", "negative", or the §4 trap it covers).
+    `label` says what the example proves ("positive", "negative", or the §4 trap it covers); `config` holds
+    the `[tool.otmigrate.lint]` keys it runs with, for traps that a setting resolves.
     """
 
     language: str
     label: str
     code: str
+    config: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -52,12 +52,15 @@ class SpanStart:
 
 def start_table(ctx: FileContext) -> dict[str, tuple[int, tuple[str, ...], int]]:
     """Start methods for this file: the built-in ones, configured helpers, and same-file wrappers."""
+    if "start_table" in ctx.memo:
+        return ctx.memo["start_table"]
     table = dict(STARTS[ctx.language])
     ends = table[next(iter(table))][1]
     for sig in ctx.options.span_start_functions:
         name, _, index = sig.rpartition(":") if ":" in sig else (sig, "", "0")
         table[name.rsplit(".", 1)[-1]] = (int(index or 0), ends, -1)
     table.update(_wrappers(ctx, table))
+    ctx.memo["start_table"] = table
     return table
 
 
@@ -165,3 +168,76 @@ def _binding(call: SgNode, language: str, index: int) -> tuple[str | None, SgNod
         if left.kind() == "identifier":
             return left.text(), parent.parent(), False
     return None, None, False
+
+
+@dataclass
+class SpanCallback:
+    """JavaScript `tracer.startActiveSpan(name, [opts, [ctx,]] span => {...})`: the callback owns the span."""
+
+    call: SgNode
+    function: SgNode
+    var: str
+
+
+def active_span_callbacks(ctx: FileContext) -> list[SpanCallback]:
+    if ctx.language != "javascript" or "startActiveSpan" not in ctx.text:
+        return []
+    found = []
+    for call in ctx.root.find_all(kind="call_expression", regex=r"\.startActiveSpan\s*\("):
+        args = call_args(call)
+        cb = args[-1] if args and call_name(call)[1] == "startActiveSpan" else None
+        if cb is None or cb.kind() not in ("arrow_function", "function_expression", "function"):
+            continue
+        params = cb.field("parameters") or cb.field("parameter")
+        if params is None:
+            continue
+        first = params if params.kind() == "identifier" else (named(params)[0] if named(params) else None)
+        body = cb.field("body")
+        is_name = first is not None and first.kind() == "identifier"
+        if is_name and body is not None and body.kind() == "statement_block":
+            found.append(SpanCallback(call, cb, first.text()))
+    return found
+
+
+# Start methods that only the legacy APIs have: rules about OpenTelemetry semantics (kind, status,
+# RecordError) leave their spans to OTM901 and the migration.
+LEGACY_ONLY_STARTS = {"start_active_span", "StartSpan", "StartSpanFromContext"}
+
+_KIND = re.compile(
+    r"(?i)span_?kind[._]?(?:rpc_?)?(server|client|producer|consumer|internal)|"
+    r"rpc(server|client)option|\bkind\s*:\s*([0-4])\b"
+)
+_KIND_NUMBERS = ("internal", "server", "client", "producer", "consumer")
+
+
+def span_kind(call: SgNode) -> str | None:
+    """The kind a start call asks for, from its options ("server", ...); None when it sets none (INTERNAL)
+    and "unknown" when it passes a kind this cannot read (a variable)."""
+    args = call.field("arguments")
+    text = args.text() if args is not None else ""
+    found = _KIND.search(text)
+    if found is None:
+        return "unknown" if re.search(r"(?i)\bkind\b", text) else None
+    word, rpc, number = found.groups()
+    if number is not None:
+        return _KIND_NUMBERS[int(number)]
+    return (word or rpc).lower()
+
+
+def uses_otel_api(ctx: FileContext) -> bool:
+    """False for a file that imports only legacy tracing: its spans are not OpenTelemetry spans yet."""
+    libraries = {b.library for b in ctx.bindings}
+    return "opentelemetry" in libraries or not any(b.is_legacy for b in ctx.bindings)
+
+
+def start_calls(ctx: FileContext) -> list[SgNode]:
+    """Every call that starts a span, whether it binds, auto-ends or hands it to a callback."""
+    table = start_table(ctx)
+    pattern = "|".join(re.escape(m) for m in {*table, *AUTO_STARTS[ctx.language]})
+    calls = ctx.root.find_all(kind=CALL[ctx.language], regex=rf"\b({pattern})\s*\(")
+    return [
+        call
+        for call in calls
+        if call_name(call)[1] in AUTO_STARTS[ctx.language]
+        or (call_name(call)[1] in table and is_start_call(ctx, call, table))
+    ]

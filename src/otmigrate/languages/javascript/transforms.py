@@ -13,10 +13,10 @@ from ast_grep_py import SgNode
 
 from otmigrate.engine import Handler, TransformContext
 from otmigrate.languages import LIBRARIES
+from otmigrate.languages.javascript.opentracing_calls import migrate_opentracing
 
 API = "@opentelemetry/api"
 _IMPORT_KINDS = ("import_statement", "lexical_declaration", "variable_declaration")
-_IDENT = r"(?<![\w$.])({})(?![\w$])"
 
 
 def _needed_names(ctx: TransformContext, module: str) -> list[str]:
@@ -61,6 +61,18 @@ def _api_import(root: SgNode) -> SgNode | None:
     return None
 
 
+def _referenced(root: SgNode, outside: SgNode | None = None) -> set[str]:
+    """The identifiers the code uses (strings and comments do not count), outside one statement."""
+    skip = outside.range() if outside is not None else None
+    names = set()
+    for kind in ("identifier", "shorthand_property_identifier"):
+        for node in root.find_all(kind=kind):
+            r = node.range()
+            if skip is None or not skip.start.index <= r.start.index < skip.end.index:
+                names.add(node.text())
+    return names
+
+
 def _render(names: list[str], esm: bool) -> str:
     listed = ", ".join(sorted(set(names)))
     if esm:
@@ -72,15 +84,12 @@ def manage_imports(ctx: TransformContext) -> str | None:
     """Add the OTel API names the rewrite uses; drop legacy imports nothing references any more."""
     root, source = ctx.root, ctx.source
     esm = any(s.kind() == "import_statement" for s in root.children())
-    wanted = [n for n in _needed_names(ctx, API) if re.search(_IDENT.format(re.escape(n)), source)]
+    used = _referenced(root)
+    wanted = [n for n in _needed_names(ctx, API) if n in used]
     edits: list[tuple[int, int, str]] = []
     existing = _api_import(root)
     legacy = _legacy_statements(root)
-    removable = []
-    for stmt, names in legacy:
-        rest = source[: stmt.range().start.index] + source[stmt.range().end.index :]
-        if not any(re.search(_IDENT.format(re.escape(n)), rest) for n in names):
-            removable.append(stmt)
+    removable = [stmt for stmt, names in legacy if not set(names) & _referenced(root, outside=stmt)]
     if existing is not None:
         have = re.findall(r"[A-Za-z_$][\w$]*", existing.text().split("from")[0].split("=")[0])
         have = [h for h in have if h not in ("import", "const", "let", "var")]
@@ -108,5 +117,7 @@ def manage_imports(ctx: TransformContext) -> str | None:
     return out
 
 
-HANDLERS: dict[str, Handler] = {}
+HANDLERS: dict[str, Handler] = {
+    "js-opentracing": migrate_opentracing,
+}
 FINAL_PASSES: list[Handler] = [manage_imports]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from otmigrate.config import Settings
-from otmigrate.lint.model import SEVERITIES, Finding, severity_rank
+from otmigrate.lint.model import SEVERITIES, Finding, Fix, severity_rank
 
 
 @dataclass
@@ -28,6 +28,7 @@ class LintOptions:
     exit_zero: bool = False
     jobs: int = 1
     profile: str | None = None
+    fix: bool = False  # apply the safe fixes (OTM403 renamed keys) and write the files
 
 
 def check_source(path: str, text: str, language: str, settings: Settings) -> list[Finding]:
@@ -81,6 +82,17 @@ def analyze(path: str, text: str, language: str, config) -> list[Finding]:
     return sorted(unique.values(), key=Finding.sort_key)
 
 
+def apply_fixes(text: str, fixes: list[Fix]) -> str:
+    """Apply the edits last to first so that earlier offsets stay valid; an edit that overlaps one already
+    applied is left out (the next run applies it)."""
+    end = len(text) + 1
+    for fix in sorted(fixes, key=lambda f: (f.start, f.end), reverse=True):
+        if fix.end <= end:
+            text = text[: fix.start] + fix.text + text[fix.end :]
+            end = fix.start
+    return text
+
+
 def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
     """The whole `otmigrate lint` command; returns the exit code (0 clean, 1 findings, 2 usage error)."""
     from otmigrate.discovery import discover
@@ -88,7 +100,7 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
     from otmigrate.lint.registry import RULES
     from otmigrate.lint.report import render
     from otmigrate.lint.settings import LintConfigError, resolve
-    from otmigrate.sourcefile import SourceError, read_tracing_source
+    from otmigrate.sourcefile import SourceError, read_tracing_source, write_atomic
 
     try:
         config = resolve(
@@ -99,7 +111,7 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
         return 2
     findings: list[Finding] = []
     sources: dict[str, list[str]] = {}
-    errors = checked = 0
+    errors = checked = fixed = fixed_files = 0
     for candidate in discover(options.paths, settings):
         if candidate.language is None:
             continue
@@ -116,7 +128,14 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
         checked += 1
         try:
             found = analyze(path, text, candidate.language.name, config)
-        except LintSyntaxError as exc:
+            fixes = [f.fix for f in found if f.fix] if options.fix else []
+            if fixes:
+                text = apply_fixes(text, fixes)
+                write_atomic(source, text)
+                found = analyze(path, text, candidate.language.name, config)
+                fixed += len(fixes) - sum(1 for f in found if f.fix)
+                fixed_files += 1
+        except (LintSyntaxError, SourceError) as exc:
             print(f"otmigrate: {exc}", file=sys.stderr)
             errors += 1
             continue
@@ -124,6 +143,8 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
             sources[path] = text.splitlines()
         findings += found
 
+    if options.fix:
+        print(f"otmigrate: fixed {fixed} findings in {fixed_files} files", file=sys.stderr)
     if options.write_baseline is not None:
         baselines.write(options.write_baseline, findings)
         print(f"otmigrate: wrote {len(findings)} findings to {options.write_baseline}", file=sys.stderr)

@@ -105,8 +105,10 @@ def check_attributes(ctx: FileContext) -> None:
                 new = entry["renamed_to"]
                 start, end = key.range().start.index, key.range().end.index
                 quoted = key.text()
+                # the literal's own prefix and quotes stay (u"...", '...', `...`); an object key
+                # written as a bare identifier cannot hold a dotted name, so it gets no fix
                 fix = (
-                    Fix(start, end, quoted[0] + new + quoted[-1])
+                    Fix(start, end, quoted.replace(text, new, 1))
                     if key.kind() != "property_identifier"
                     else None
                 )
@@ -383,10 +385,9 @@ span.setAttribute("app.order.id", 1);
         f"v{TABLE_VERSION}, "
         "207 keys). Backends and dashboards built on current conventions will not find it. Keys of the "
         "legacy tag APIs (`set_tag`, `SetTag`) are not reported: the migration maps those.",
-        fix="Use the renamed key (a safe fix is attached when the registry says `renamed`). If "
-        "dashboards still "
-        "need the old name, emit both during the transition (`OTEL_SEMCONV_STABILITY_OPT_IN=http/dup`) and "
-        "suppress with a reason.",
+        fix="Use the renamed key: `otmigrate lint --fix` rewrites it where the registry says `renamed` "
+        "(string literal keys; files are written atomically). If dashboards still need the old name, emit "
+        "both during the transition (`OTEL_SEMCONV_STABILITY_OPT_IN=http/dup`) and suppress with a reason.",
         examples=(
             Example(
                 "python",

@@ -218,6 +218,9 @@ def rewrite(
     help="Record today's findings in FILE.",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings.")
+@click.option(
+    "--fix", is_flag=True, help="Apply the safe fixes (OTM403 renamed keys); files are written atomically."
+)
 def lint(
     paths: tuple[str, ...],
     config: Path | None,
@@ -232,6 +235,7 @@ def lint(
     baseline: Path | None,
     write_baseline: Path | None,
     exit_zero: bool,
+    fix: bool,
 ) -> None:
     """Report tracing anti-patterns (OTM codes).
 
@@ -240,6 +244,7 @@ def lint(
       otmigrate lint src/
       otmigrate lint --format sarif . > otmigrate.sarif
       otmigrate lint --select OTM1 --fail-on error services/
+      otmigrate lint --fix src/                # rename deprecated semantic-convention keys
     """
     from otmigrate.lint import LintOptions, run
 
@@ -255,6 +260,7 @@ def lint(
         exit_zero=exit_zero,
         jobs=jobs or 1,
         profile=profile,
+        fix=fix,
     )
     sys.exit(run(options, settings, sys.stdout))
 

@@ -17,6 +17,7 @@ from ast_grep_py import SgNode
 
 from otmigrate.engine import Change, Handler, TransformContext
 from otmigrate.languages.go.imports import package_name
+from otmigrate.languages.go.jaeger_setup import migrate_jaeger
 
 OT = "github.com/opentracing/opentracing-go"
 OTEL = {
@@ -588,5 +589,5 @@ def fix_imports(ctx: TransformContext) -> str | None:
     return new if new != ctx.source else None
 
 
-HANDLERS: dict[str, Handler] = {"go_opentracing": migrate_opentracing}
+HANDLERS: dict[str, Handler] = {"go_opentracing": migrate_opentracing, "go_jaeger": migrate_jaeger}
 FINAL_PASSES: list[Handler] = [fix_imports]

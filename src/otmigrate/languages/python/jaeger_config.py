@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import libcst as cst
 from libcst.metadata import PositionProvider
@@ -35,8 +36,10 @@ class JaegerConfig(cst.CSTTransformer):
         self.settings = settings
         self._report = report
         self.global_tracers: set[str] = set()  # names bound to initialize_tracer()'s result
+        self.local_tracers: dict[str, str] = {}  # names bound to new_tracer()'s result -> its provider
         self.uses: dict[str, Setup] = {}  # config variable -> the set-up that replaced it
         self.functions: list[cst.CSTNode] = []
+        self.reported_at: cst.CSTNode | None = None  # the original statement being rewritten
 
     def visit_Module(self, node: cst.Module) -> None:
         self.functions.append(node)
@@ -46,29 +49,34 @@ class JaegerConfig(cst.CSTTransformer):
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         self.functions.pop()
-        return self._rewrite_block(original, updated)  # type: ignore[return-value]
+        return updated
+
+    def leave_IndentedBlock(
+        self, original: cst.IndentedBlock, updated: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        body = self._rewrite_block(original.body, updated.body, self.functions[-1])
+        return updated if body is None else updated.with_changes(body=body)
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        return self._rewrite_block(original, updated)  # type: ignore[return-value]
+        body = self._rewrite_block(original.body, updated.body, original)
+        return updated if body is None else updated.with_changes(body=body)
 
     def _is_config(self, node: cst.BaseExpression) -> bool:
         return isinstance(node, cst.Call) and qualified(node.func, self.aliases) in CONFIG_CLASSES
 
-    def _rewrite_block(self, original, updated):
-        """Replace each Config statement of this function (or module) body with the SDK set-up."""
-        body = updated.body
-        statements = list(body.body) if isinstance(body, cst.IndentedBlock) else list(body)
+    def _rewrite_block(
+        self, originals: Sequence[cst.BaseStatement], statements: Sequence[cst.BaseStatement], scope_node
+    ) -> list[cst.BaseStatement] | None:
+        """Each Config statement of a block replaced with the SDK set-up; None when there is none.
+        `scope_node` is the function (or module) the block belongs to: the names it already uses."""
         out: list[cst.BaseStatement] = []
         changed = False
         for index, statement in enumerate(statements):
-            new = self._rewrite_statement(statement, statements[index + 1 :], original)
+            self.reported_at = originals[index]  # positions are known for the original nodes only
+            new = self._rewrite_statement(statement, statements[index + 1 :], scope_node)
             changed |= new is not None
             out += new if new is not None else [statement]
-        if not changed:
-            return updated
-        if isinstance(body, cst.IndentedBlock):
-            return updated.with_changes(body=body.with_changes(body=out))
-        return updated.with_changes(body=out)
+        return out if changed else None
 
     def _rewrite_statement(self, statement, rest, scope_node) -> list[cst.BaseStatement] | None:
         if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
@@ -99,12 +107,16 @@ class JaegerConfig(cst.CSTTransformer):
         )  # type: ignore[union-attr]
         getter = "trace.get_tracer(__name__)" if setup.install else f"{setup.provider}.get_tracer(__name__)"
         replaced = statement.deep_replace(finder.call, expr(getter))
-        if setup.install and isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
-            self.global_tracers.add(small.targets[0].target.value)
+        if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
+            target = small.targets[0].target.value
+            if setup.install:
+                self.global_tracers.add(target)
+            else:
+                self.local_tracers[target] = setup.provider
         return self._emit(statement, setup, todos, replacement=replaced.with_changes(leading_lines=[]))  # type: ignore[union-attr]
 
     def _emit(self, statement, setup: Setup, todos: list[str], replacement) -> list[cst.BaseStatement]:
-        position = self.get_metadata(PositionProvider, statement, None)
+        position = self.get_metadata(PositionProvider, self.reported_at, None) if self.reported_at else None
         line = position.start.line if position else 0
         self._report("migrated", line, "jaeger_client.Config → OpenTelemetry SDK set-up")
         generated = setup.render()
@@ -235,10 +247,13 @@ class _ChainedConfig(cst.CSTVisitor):
 class ConfigUses(cst.CSTTransformer):
     """After a `config = Config(...)` was replaced: `config.initialize_tracer()` -> the tracer getter."""
 
-    def __init__(self, uses: dict[str, Setup], global_tracers: set[str]) -> None:
+    def __init__(
+        self, uses: dict[str, Setup], global_tracers: set[str], local_tracers: dict[str, str]
+    ) -> None:
         super().__init__()
         self.uses = uses
         self.global_tracers = global_tracers
+        self.local_tracers = local_tracers
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         value = original.value
@@ -247,10 +262,12 @@ class ConfigUses(cst.CSTTransformer):
             isinstance(value, cst.Call)
             and isinstance(value.func, cst.Attribute)
             and dotted(value.func.value) in self.uses
-            and value.func.attr.value == "initialize_tracer"
             and isinstance(target, cst.Name)
         ):
-            self.global_tracers.add(target.value)
+            if value.func.attr.value == "initialize_tracer":
+                self.global_tracers.add(target.value)
+            elif value.func.attr.value == "new_tracer":
+                self.local_tracers[target.value] = self.uses[dotted(value.func.value)].provider
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
@@ -261,10 +278,10 @@ class ConfigUses(cst.CSTTransformer):
                 return expr("trace.get_tracer(__name__)")
             if func.attr.value == "new_tracer":
                 return expr(f"{setup.provider}.get_tracer(__name__)")
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "close"
-            and dotted(func.value) in self.global_tracers
-        ):
-            return expr("trace.get_tracer_provider().shutdown()")
+        if isinstance(func, cst.Attribute) and func.attr.value == "close" and not updated.args:
+            tracer = dotted(func.value)
+            if tracer in self.global_tracers:
+                return expr("trace.get_tracer_provider().shutdown()")
+            if tracer in self.local_tracers:  # a new_tracer(): its own provider
+                return expr(f"{self.local_tracers[tracer]}.shutdown()")
         return updated

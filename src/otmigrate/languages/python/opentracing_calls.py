@@ -7,13 +7,13 @@ jaeger-client tracers are OpenTracing tracers, so files that import only jaeger_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 
 from otmigrate.languages.python.cst import (
-    NOT_LITERAL,
     arg_at,
     code,
     dotted,
@@ -57,6 +57,11 @@ ERROR_EVENT_KEYS = {
     "message": "exception.message",
     "stack": "exception.stacktrace",
 }
+# opentracing.logs: constant -> the log field it names (§6).
+LOG_CONSTANTS = {
+    "EVENT": "event", "ERROR_KIND": "error.kind", "ERROR_OBJECT": "error.object",
+    "MESSAGE": "message", "STACK": "stack",
+}  # fmt: skip
 FORMATS = {"HTTP_HEADERS", "TEXT_MAP", "http_headers", "text_map"}
 
 
@@ -83,6 +88,7 @@ class OpenTracingCalls(cst.CSTTransformer):
         self.taken: dict[int, set[str]] = {}
         self.span_names: set[str] = set()
         self.context_names: set[str] = set()
+        self.tracer_providers: dict[str, str] = {}  # `tracer = provider.get_tracer(..)`: tracer -> provider
         self.with_calls: set[int] = set()
         self.removed: set[int] = set()
         self.todos: list[tuple[str, int]] = []
@@ -92,6 +98,7 @@ class OpenTracingCalls(cst.CSTTransformer):
         self.statement_call: int | None = None  # the call that is a whole expression statement
         self.start_kinds: dict[int, str] = {}  # start_span call -> the kind a later set_tag gave it
         self.assigned_kinds: dict[str, str] = {}  # span variable -> that kind
+        self.current_call: cst.Call | None = None
         self.handlers: list[tuple[str | None, bool, int]] = []  # except blocks: (name, re-raises, depth)
 
     def report(self, kind: str, node: cst.CSTNode, message: str) -> None:
@@ -128,8 +135,12 @@ class OpenTracingCalls(cst.CSTTransformer):
 
     def _lifetime_todo(self, statement: cst.BaseStatement, reason: str | None) -> cst.BaseStatement:
         """A TODO above a span start whose end is not decided here; None: report a migrated lifetime."""
-        first = code(statement).strip().splitlines()[-1].strip()
-        line = self.lines.index(first) + 1 if first in self.lines else 0
+        # Its arguments may be rewritten already; `span = tracer.start_span(` is not.
+        text = [
+            t.strip() for t in code(statement).splitlines() if t.strip() and not t.strip().startswith("#")
+        ]
+        head = text[0].split("(")[0]
+        line = next((n for n, text in enumerate(self.lines, 1) if text.startswith(head)), 0)
         if reason is None:
             self._report("migrated", line, "span lifetime made explicit (with block or try/finally)")
             return statement
@@ -147,14 +158,18 @@ class OpenTracingCalls(cst.CSTTransformer):
         class Bound(cst.CSTVisitor):
             def visit_Assign(inner, n: cst.Assign) -> None:
                 if len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name):
-                    value = n.value
+                    name, value = n.targets[0].target.value, n.value
+                    if isinstance(value, cst.Call) and self._is_child_span(value):
+                        self.span_names.add(name)
                     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
                         if value.func.attr.value == "start_span":
-                            self.span_names.add(n.targets[0].target.value)
+                            self.span_names.add(name)
                         elif value.func.attr.value == "extract" and self._is_format(
                             arg_at(value, 0, "format")
                         ):
-                            self.context_names.add(n.targets[0].target.value)
+                            self.context_names.add(name)
+                        elif value.func.attr.value == "get_tracer":
+                            self._bind_provider(name, value.func.value)
 
         node.visit(Bound())
 
@@ -248,7 +263,9 @@ class OpenTracingCalls(cst.CSTTransformer):
 
     # --- rewriting, bottom-up -----------------------------------------------------------------------
 
-    def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
+    def leave_With(
+        self, original: cst.With, updated: cst.With
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         call = original.items[0].item
         if id(call) not in self.with_calls:
             return self._flush_todos(updated)
@@ -263,9 +280,51 @@ class OpenTracingCalls(cst.CSTTransformer):
         body = updated.body
         if isinstance(body, cst.IndentedBlock) and not body.body:
             body = body.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
-        return self._flush_todos(
+        extracted = None
+        if call.func.attr.value == "start_active_span" and isinstance(new_call, cst.Call):  # type: ignore[attr-defined]
+            new_call, extracted = self._extracted_parent(new_call)
+        block = self._flush_todos(
             updated.with_changes(items=[item.with_changes(item=new_call, asname=asname)], body=body)
         )
+        if extracted is None:
+            return block
+        self.report("migrated", original, "the extracted context made current around the span (its baggage)")
+        return self._attached(block, extracted)
+
+    def _extracted_parent(self, call: cst.Call) -> tuple[cst.Call, str | None]:
+        """The start call, and the extracted context it continues, if any. An extract written inline
+        moves out of the call: once attached it is the current context, the span's parent anyway."""
+        parent = kwarg(call, "context")
+        if parent is None:
+            return call, None
+        if dotted(parent.value) in self.context_names:
+            return call, dotted(parent.value)
+        if code(parent.value).startswith("propagate.extract("):
+            args = [a for a in call.args if a is not parent]
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return call.with_changes(args=args), code(parent.value)
+        return call, None
+
+    def _attached(self, block: cst.BaseStatement, context: str) -> cst.FlattenSentinel[cst.BaseStatement]:
+        """`token = otel_context.attach(ctx)` / `try: <block> finally: otel_context.detach(token)`.
+
+        OpenTracing spans inherit the baggage of the span context they continue; OTel reads baggage
+        from the current Context, and `start_as_current_span(context=ctx)` makes the span current in
+        the *current* context, not in `ctx`. Attaching `ctx` first keeps its baggage readable (and
+        propagated on by inject) inside the block, as in OTel's own server instrumentations."""
+        func = self.functions[-1]
+        taken = self.taken.setdefault(id(func), names_used(func))
+        token, number = "token", 1
+        while token in taken:
+            token, number = f"token_{number}", number + 1
+        taken.add(token)
+        attach = cst.parse_statement(f"{token} = otel_context.attach({context})")
+        detach = cst.parse_statement(f"otel_context.detach({token})")
+        guarded = cst.Try(
+            body=cst.IndentedBlock(body=[block.with_changes(leading_lines=[])]),
+            finalbody=cst.Finally(body=cst.IndentedBlock(body=[detach])),
+        )
+        return cst.FlattenSentinel([attach.with_changes(leading_lines=block.leading_lines), guarded])
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         name = node.name.name.value if node.name and isinstance(node.name.name, cst.Name) else None
@@ -324,7 +383,9 @@ class OpenTracingCalls(cst.CSTTransformer):
         return node
 
     def _manual(self, node: cst.CSTNode, reason: str) -> None:
-        position = self.get_metadata(PositionProvider, node, None)
+        position = self.get_metadata(PositionProvider, node, None) or self.get_metadata(
+            PositionProvider, self.current_call, None
+        )
         self.todos.append((reason, position.start.line if position else 0))
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
@@ -347,16 +408,26 @@ class OpenTracingCalls(cst.CSTTransformer):
         return bool(name) and (name in self.span_names or "span" in name.rsplit(".", 1)[-1].lower())
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if qualified(original.func, self.aliases) == "opentracing.global_tracer":
+        self.current_call = original  # where TODOs about the call's rebuilt arguments are reported
+        function = qualified(original.func, self.aliases)
+        if function == "opentracing.global_tracer":
             self.report("migrated", original, "global_tracer() → trace.get_tracer(__name__)")
             return expr("trace.get_tracer(__name__)")
+        if function == "opentracing.set_global_tracer":
+            return self._set_global_tracer(original, updated)
+        if self._is_child_span(original):
+            return self._child_span(original, updated)
         func = updated.func
         if not isinstance(func, cst.Attribute):
             return updated
         method, receiver = func.attr.value, func.value
         if method == "start_active_span":
             if id(original) not in self.with_calls:
-                self._manual(original, "start_active_span outside a `with`: attach/detach the span by hand")
+                self._manual(
+                    original,
+                    "start_active_span outside a `with`, its scope not closed in this block (returned, "
+                    "stored, closed elsewhere): end the span and detach its context by hand",
+                )
                 return updated
             self.report("migrated", original, "start_active_span → start_as_current_span")
             return self._start_args(
@@ -391,7 +462,7 @@ class OpenTracingCalls(cst.CSTTransformer):
             )
             return expr(f"baggage.get_baggage({code(updated.args[0].value)})")
         if method == "set_baggage_item" and len(updated.args) == 2:
-            if id(original) != self.statement_call:
+            if id(original) != self.statement_call or not dotted(receiver):
                 self._manual(
                     original, "set_baggage_item inside an expression: attach baggage.set_baggage(k, v)"
                 )
@@ -420,6 +491,52 @@ class OpenTracingCalls(cst.CSTTransformer):
         if method in ("inject", "extract") and self._is_binary(updated):
             self._manual(original, "Format.BINARY has no OpenTelemetry equivalent")
         return updated
+
+    def _set_global_tracer(self, original: cst.Call, call: cst.Call) -> cst.BaseExpression:
+        """OTel installs a provider, not a tracer: the provider of `provider.get_tracer(..)` or of a
+        name bound to it in this scope (a migrated jaeger `new_tracer()`)."""
+        tracer = arg_at(call, 0, "value")
+        value = tracer.value if tracer is not None else None
+        provider = None
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+            if value.func.attr.value == "get_tracer":
+                provider = _provider_name(value.func.value)
+        elif value is not None:
+            provider = self.tracer_providers.get(dotted(value))
+        if provider is None:
+            self._manual(
+                original,
+                "set_global_tracer with a tracer whose provider is not known here: "
+                "install its TracerProvider with trace.set_tracer_provider(provider)",
+            )
+            return call
+        self.report("migrated", original, "set_global_tracer(tracer) → trace.set_tracer_provider(provider)")
+        return expr(f"trace.set_tracer_provider({provider})")
+
+    def _bind_provider(self, tracer: str, provider: cst.BaseExpression) -> None:
+        name = _provider_name(provider)
+        if name is not None:
+            self.tracer_providers[tracer] = name
+
+    def _is_child_span(self, call: cst.Call) -> bool:
+        name = qualified(call.func, self.aliases)
+        return name.startswith("opentracing.") and name.endswith(".start_child_span")
+
+    def _child_span(self, original: cst.Call, call: cst.Call) -> cst.BaseExpression:
+        """`start_child_span(parent, name, tags=, start_time=)`; OTel spans have no `.tracer`, so the
+        global tracer starts the child."""
+        parent, name = arg_at(call, 0, "parent_span"), arg_at(call, 1, "operation_name")
+        if parent is None or name is None:
+            return call
+        self.report("migrated", original, "start_child_span → start_span(context=the parent's)")
+        rest = [a for a in call.args if a.keyword is not None and a.keyword.value in ("tags", "start_time")]
+        # opentracing/tracer.py runs `parent.tracer.start_span(name, child_of=parent, ..)` (its docstring
+        # says references=child_of(..), which would also make a link; the harness showed it does not).
+        started = expr(
+            f"trace.get_tracer(__name__).start_span({code(name.value)}, "
+            f"context=trace.set_span_in_context({code(parent.value)}))"
+        )
+        return self._start_args(started.with_changes(args=[*started.args, *rest]))  # type: ignore[attr-defined]
 
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
         """`ctx is None` after extract: OTel's extract always returns a Context, so test its span instead."""
@@ -516,17 +633,15 @@ class OpenTracingCalls(cst.CSTTransformer):
         return expr(f'{span}.set_attribute("{new_key}", {value_code})')
 
     def _log_kv(self, original: cst.Call, call: cst.Call, receiver: cst.BaseExpression) -> cst.BaseExpression:
-        fields = call.args[0].value
-        if not isinstance(fields, cst.Dict) or not all(
-            isinstance(e, cst.DictElement) and isinstance(literal(e.key), str) for e in fields.elements
-        ):
+        fields = self._log_fields(call.args[0].value)
+        if fields is None:
             self._manual(original, "log_kv with a computed dict: turn it into add_event(name, attributes)")
             return call
-        items = {literal(e.key): e.value for e in fields.elements}  # type: ignore[union-attr]
+        items, spreads = fields
         when = arg_at(call, 1, "timestamp")
         timestamp = f", timestamp={nanoseconds(when.value)}" if when else ""
         span = code(receiver)
-        event = literal(items["event"]) if "event" in items else "log"
+        event = self._tag_value(items["event"]) if "event" in items else "log"
         if event == "error" and "error.object" in items:
             if self._recorded_on_exit(span, dotted(items["error.object"])):
                 self.report(
@@ -535,17 +650,52 @@ class OpenTracingCalls(cst.CSTTransformer):
                 self.drop_statement = True
                 return call
             rest = {k: v for k, v in items.items() if k not in ERROR_LOG_FIELDS}
-            attrs = f", {_dict(rest)}" if rest else ""
+            attrs = f", {_dict(rest, spreads)}" if rest or spreads else ""
             return expr(f"{span}.record_exception({code(items['error.object'])}{attrs}{timestamp})")
-        if event is NOT_LITERAL:
+        if not isinstance(event, str):
             self._manual(original, "log_kv with a computed event name")
             return call
         if event == "error":
             event = "exception"
-            items = {ERROR_EVENT_KEYS.get(k, k): v for k, v in items.items()}  # type: ignore[misc]
+            items = {ERROR_EVENT_KEYS.get(k, k): v for k, v in items.items()}
         rest = {k: v for k, v in items.items() if k != "event"}
-        attrs = f", {_dict(rest)}" if rest else ""
+        attrs = f", {_dict(rest, spreads)}" if rest or spreads else ""
         return expr(f'{span}.add_event("{event}"{attrs}{timestamp})')
+
+    def _log_fields(
+        self, node: cst.BaseExpression
+    ) -> tuple[dict[str, cst.BaseExpression], list[cst.BaseExpression]] | None:
+        """({key: value}, [**spread values]) of a log_kv dict whose keys are known here: string literals,
+        `opentracing.logs` constants, or `dict(key=value)` keywords; None for a computed dict."""
+        items: dict[str, cst.BaseExpression] = {}
+        spreads: list[cst.BaseExpression] = []
+        if isinstance(node, cst.Dict):
+            for element in node.elements:
+                if isinstance(element, cst.StarredDictElement):
+                    spreads.append(element.value)
+                    continue
+                key = self._log_key(element.key)
+                if key is None:
+                    return None
+                items[key] = element.value
+        elif isinstance(node, cst.Call) and dotted(node.func) == "dict":
+            for arg in node.args:
+                if arg.star == "**":
+                    spreads.append(arg.value)
+                elif arg.keyword is not None:
+                    items[arg.keyword.value] = arg.value
+                else:
+                    return None
+        else:
+            return None
+        return items, spreads
+
+    def _log_key(self, node: cst.BaseExpression) -> str | None:
+        value = literal(node)
+        if isinstance(value, str):
+            return value
+        name = qualified(node, self.aliases)
+        return LOG_CONSTANTS.get(name.rsplit(".", 1)[-1]) if name.startswith("opentracing.logs.") else None
 
     def _inject(self, original: cst.Call, call: cst.Call) -> cst.BaseExpression:
         context, carrier = arg_at(call, 0, "span_context"), arg_at(call, 2, "carrier")
@@ -663,8 +813,15 @@ class OpenTracingCalls(cst.CSTTransformer):
         return out
 
 
-def _dict(items: dict[str, cst.BaseExpression]) -> str:
-    return "{" + ", ".join(f'"{k}": {code(v)}' for k, v in items.items()) + "}"
+def _dict(items: dict[str, cst.BaseExpression], spreads: Sequence[cst.BaseExpression] = ()) -> str:
+    entries = [f'"{k}": {code(v)}' for k, v in items.items()] + [f"**{code(v)}" for v in spreads]
+    return "{" + ", ".join(entries) + "}"
+
+
+def _provider_name(node: cst.BaseExpression) -> str | None:
+    """The provider in `<provider>.get_tracer(..)`; None for `trace` (the global one) or an expression."""
+    name = dotted(node)
+    return name if name and name != "trace" else None
 
 
 def _span_of_context(node: cst.BaseExpression) -> str | None:
@@ -711,6 +868,11 @@ def spans_into_with_blocks(
     out = list(body)
     index = 0
     while index < len(out):
+        stored = _stored_span(out[index])
+        if stored is not None:
+            out[index] = note(
+                out[index], f"span stored in {stored}: its end is not decided here, end it on every path"
+            )
         started = _started_span(out[index])
         if (
             started is None
@@ -769,6 +931,20 @@ def _started_span(statement: cst.BaseStatement) -> tuple[str, cst.Call] | None:
         if value.func.attr.value == "start_span":
             return target.value, value
     return None
+
+
+def _stored_span(statement: cst.BaseStatement) -> str | None:
+    """`self.span = t.start_span(..)` (an attribute or item, not a local name): where it is stored."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return None
+    assign = statement.body[0]
+    if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1):
+        return None
+    target, value = assign.targets[0].target, assign.value
+    if isinstance(target, cst.Name) or not isinstance(value, cst.Call):
+        return None
+    starts = isinstance(value.func, cst.Attribute) and value.func.attr.value == "start_span"
+    return code(target) if starts else None
 
 
 def _ends(statement: cst.BaseStatement, name: str) -> bool | None:

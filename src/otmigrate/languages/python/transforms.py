@@ -11,70 +11,102 @@ from collections.abc import Callable
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from otmigrate.config import Settings
+from otmigrate.engine import TransformContext
 from otmigrate.languages.python.cst import import_aliases
 from otmigrate.languages.python.jaeger_config import ConfigUses, JaegerConfig
 from otmigrate.languages.python.opentracing_calls import OpenTracingCalls
 from otmigrate.languages.python.otel_imports import fix_imports
+from otmigrate.languages.python.statement_forms import rewrite_statement_forms
 from otmigrate.languages.python.zipkin_spans import ZipkinSpans
 
 Report = Callable[[str, int, str], None]
 
+# One transform per library serves several rules: a report line goes to the matched rule whose
+# subject its message names first (the rest go to the first matched rule).
+RULE_SUBJECTS = (
+    ("set_global_tracer", "py-opentracing-set-global-tracer"),
+    ("global_tracer()", "py-opentracing-global-tracer"),
+    ("start_child_span", "py-opentracing-start-child-span"),
+    ("scope_manager.activate", "py-opentracing-activate"),
+    ("scope", "py-opentracing-start-active-span"),
+    ("start_active_span", "py-opentracing-start-active-span"),
+    ("extracted context", "py-opentracing-inject-extract"),
+    ("baggage", "py-opentracing-baggage"),
+    ("inject", "py-opentracing-inject-extract"),
+    ("extract", "py-opentracing-inject-extract"),
+    ("references", "py-opentracing-references"),
+    ("lifetime", "py-opentracing-start-span"),
+    ("not ended", "py-opentracing-start-span"),
+    ("span stored", "py-opentracing-start-span"),
+    ("child_of", "py-opentracing-start-span"),
+    ("ignore_active_span", "py-opentracing-start-span"),
+    ("span.kind", "py-opentracing-span-methods"),
+    ("log_kv", "py-opentracing-span-methods"),
+    ("sampling.priority", "py-opentracing-span-methods"),
+    ("chained", "py-opentracing-span-methods"),
+    ("close()", "py-jaeger-tracer-close"),
+    ("jaeger", "py-jaeger-config"),
+    ("zipkin span", "py-zipkin-span"),
+    ("headers", "py-zipkin-http-headers"),
+    ("transport", "py-zipkin-transport"),
+    ("ZipkinAttrs", "py-zipkin-attrs"),
+)
 
-def migrate_opentracing(source: str, report: Report) -> str:
+
+def rule_for(message: str, matched: tuple[str, ...], fallback: str) -> str:
+    """The id of the matched rule a report line belongs to."""
+    for subject, rule_id in RULE_SUBJECTS:
+        if subject in message and rule_id in matched:
+            return rule_id
+    return matched[0] if matched else fallback
+
+
+def migrate_opentracing(source: str, report: Report, settings: Settings | None = None) -> str:
+    reshaped = rewrite_statement_forms(source, report)
+    if reshaped is not None:
+        return reshaped  # the call sites are migrated in the next pass, on the new shapes
     module = cst.parse_module(source)
     transformer = OpenTracingCalls(import_aliases(module), report, source)
     return MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer).code
 
 
-def migrate_jaeger(source: str, report: Report, settings=None) -> str:
+def migrate_jaeger(source: str, report: Report, settings: Settings | None = None) -> str:
     module = cst.parse_module(source)
     transformer = JaegerConfig(import_aliases(module), settings, report)
     module = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
-    if transformer.uses or transformer.global_tracers:
-        module = module.visit(ConfigUses(transformer.uses, transformer.global_tracers))
+    if transformer.uses or transformer.global_tracers or transformer.local_tracers:
+        uses = ConfigUses(transformer.uses, transformer.global_tracers, transformer.local_tracers)
+        module = module.visit(uses)
     return module.code
 
 
-def migrate_zipkin(source: str, report: Report, settings=None) -> str:
+def migrate_zipkin(source: str, report: Report, settings: Settings | None = None) -> str:
     module = cst.parse_module(source)
     service, propagators = getattr(settings, "service_name", None), getattr(settings, "propagators", None)
     transformer = ZipkinSpans(import_aliases(module), "tracer", report, service, propagators)
     return MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer).code
 
 
-def migrate_all(source: str, report: Report | None = None, settings=None) -> str:
-    """Every Python transform and the import pass, to a fixpoint: what the engine does with all rules."""
-    report = report or (lambda kind, line, message: None)
-    for _ in range(8):
-        new = migrate_jaeger(source, report, settings)
-        new = migrate_opentracing(new, report)
-        new = migrate_zipkin(new, report, settings)
-        new = fix_imports(new) or new
-        if new == source:
-            return new
-        source = new
-    raise RuntimeError("the Python migration did not settle")
-
-
-def _handler(migrate: Callable[..., str], *, with_settings: bool = False):
-    def handle(ctx) -> str | None:
+def _handler(migrate: Callable[[str, Report, Settings | None], str], library: str):
+    def handle(ctx: TransformContext) -> str | None:
         def report(kind: str, line: int, message: str) -> None:
-            (ctx.migrated if kind == "migrated" else ctx.manual)(line, f"py-{migrate.__name__[8:]}", message)
+            rule_id = rule_for(message, ctx.rules, f"py-{library}")
+            (ctx.migrated if kind == "migrated" else ctx.manual)(line, rule_id, message)
 
-        args = (ctx.source, report, ctx.settings) if with_settings else (ctx.source, report)
-        new = migrate(*args)
+        new = migrate(ctx.source, report, ctx.settings)
         return new if new != ctx.source else None
 
     return handle
 
 
-def _imports(ctx) -> str | None:
+def _imports(ctx: TransformContext) -> str | None:
     return fix_imports(ctx.source)
 
 
 HANDLERS = {
-    "python-opentracing": _handler(migrate_opentracing),
-    "python-jaeger-config": _handler(migrate_jaeger, with_settings=True),
-    "python-zipkin": _handler(migrate_zipkin, with_settings=True),
+    "python-opentracing": _handler(migrate_opentracing, "opentracing"),
+    "python-jaeger-config": _handler(migrate_jaeger, "jaeger"),
+    "python-zipkin": _handler(migrate_zipkin, "zipkin"),
 }
 FINAL_PASSES = [_imports]

@@ -1,0 +1,98 @@
+"""package.json: the legacy tracing packages go, the OpenTelemetry packages the migrated code imports come.
+
+The versions are exact: they are the ones the JavaScript fixtures run against
+(tests/javascript/harness/package.json, a test keeps the two equal). The OTel JS packages move in
+lock-step (core 2.x with the experimental 0.2xx line), so a caret range could pair untested versions.
+The manifest only sees itself, not the code, so each legacy package brings everything its migration may
+import (a jaeger-client service gets both the Jaeger and the B3 propagator package).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+MANIFEST_NAMES = ("package.json",)
+
+VERSIONS = {
+    "@opentelemetry/api": "1.9.1",
+    "@opentelemetry/core": "2.12.0",
+    "@opentelemetry/exporter-trace-otlp-http": "0.212.0",
+    "@opentelemetry/exporter-zipkin": "2.12.0",
+    "@opentelemetry/propagator-b3": "2.12.0",
+    "@opentelemetry/propagator-jaeger": "2.12.0",
+    "@opentelemetry/resources": "2.12.0",
+    "@opentelemetry/sdk-trace-base": "2.12.0",
+    "@opentelemetry/sdk-trace-node": "2.12.0",
+    "@opentelemetry/semantic-conventions": "1.43.0",
+}
+_SDK = [
+    "@opentelemetry/api",
+    "@opentelemetry/core",
+    "@opentelemetry/resources",
+    "@opentelemetry/sdk-trace-base",
+    "@opentelemetry/sdk-trace-node",
+    "@opentelemetry/semantic-conventions",
+]
+REPLACEMENTS = {
+    "opentracing": ["@opentelemetry/api"],
+    "jaeger-client": [
+        *_SDK,
+        "@opentelemetry/exporter-trace-otlp-http",
+        "@opentelemetry/propagator-b3",
+        "@opentelemetry/propagator-jaeger",
+    ],
+    "zipkin": [*_SDK, "@opentelemetry/exporter-zipkin", "@opentelemetry/propagator-b3"],
+}
+"""What each legacy package's migration may import; every other `zipkin-*` package counts as zipkin."""
+
+SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+
+
+def _replacement(package: str) -> list[str] | None:
+    if package in REPLACEMENTS:
+        return REPLACEMENTS[package]
+    if package.startswith("zipkin-"):
+        return REPLACEMENTS["zipkin"]
+    if package in ("@types/opentracing", "@types/jaeger-client", "@types/zipkin"):
+        return []
+    return None
+
+
+def update_manifest(name: str, text: str) -> str:
+    """The package.json with legacy tracing packages replaced; unchanged when it has none (or is not JSON)."""
+    if name != "package.json":
+        return text
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(manifest, dict):
+        return text
+    changed = False
+    for section in SECTIONS:
+        packages = manifest.get(section)
+        if isinstance(packages, dict) and any(_replacement(p) is not None for p in packages):
+            manifest[section] = _replaced(packages)
+            changed = True
+    if not changed:
+        return text
+    indent = re.search(r'^([ \t]+)"', text, re.M)
+    out = json.dumps(manifest, indent=indent.group(1) if indent else 2, ensure_ascii=False)
+    return out + ("\n" if text.endswith("\n") else "")
+
+
+def _replaced(packages: dict[str, Any]) -> dict[str, Any]:
+    """One section with its legacy packages swapped for their OTel packages (sorted if it was sorted)."""
+    out = {}
+    wanted: list[str] = []
+    for package, version in packages.items():
+        replacement = _replacement(package)
+        if replacement is None:
+            out[package] = version
+        else:
+            wanted += [p for p in replacement if p not in wanted]
+    for package in wanted:
+        out.setdefault(package, VERSIONS[package])
+    return dict(sorted(out.items())) if list(packages) == sorted(packages) else out

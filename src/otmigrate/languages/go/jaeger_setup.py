@@ -31,6 +31,7 @@ from otmigrate.languages.go.sdk_setup import (
     indent_of,
     line_of,
     named,
+    nested_value,
     statement_removal,
     todo,
     typed_attribute,
@@ -403,9 +404,9 @@ def _exporter(fields: dict[str, SgNode], setup: Setup, todos: list[str]) -> str:
     elif collector is not None:
         todos.append(f"the jaeger collector endpoint is computed ({collector.text()}): set the OTLP endpoint")
     if (queue := fields.pop("QueueSize", None)) is not None:
-        setup.batch_options.append(f"sdktrace.WithMaxQueueSize({queue.text()})")
+        setup.batch_options.append(f"sdktrace.WithMaxQueueSize({nested_value(queue)})")
     if (interval := fields.pop("BufferFlushInterval", None)) is not None:
-        setup.batch_options.append(f"sdktrace.WithBatchTimeout({interval.text()})")
+        setup.batch_options.append(f"sdktrace.WithBatchTimeout({nested_value(interval)})")
     for name in fields:
         todos.append(f"jaeger ReporterConfig.{name} is not migrated (see docs/migration-go.md)")
     return call_with_options("otlptracehttp.New", "context.Background()", options)

@@ -110,6 +110,14 @@ class Setup:
         return f"\n{indent}".join(_indented(line, indent) for line in lines)
 
 
+def nested_value(node: SgNode) -> str:
+    """An expression as gofmt prints it two calls deep: binary operators without spaces."""
+    if node.kind() == "binary_expression":
+        left, right = node.field("left"), node.field("right")
+        return f"{nested_value(left)}{node.field('operator').text()}{nested_value(right)}"
+    return node.text()
+
+
 def call_with_options(function: str, first: str, options: list[str]) -> str:
     """`function(first,\\n\\toption,\\n)`, or `function(first)` without options."""
     if not options:

@@ -221,6 +221,11 @@ def rewrite(
 @click.option(
     "--fix", is_flag=True, help="Apply the safe fixes (OTM403 renamed keys); files are written atomically."
 )
+@click.option(
+    "--new-from-rev",
+    metavar="REV",
+    help="Report only findings a file did not have at git revision REV (the no-legacy hook uses HEAD).",
+)
 def lint(
     paths: tuple[str, ...],
     config: Path | None,
@@ -236,6 +241,7 @@ def lint(
     write_baseline: Path | None,
     exit_zero: bool,
     fix: bool,
+    new_from_rev: str | None,
 ) -> None:
     """Report tracing anti-patterns (OTM codes).
 
@@ -261,6 +267,7 @@ def lint(
         jobs=jobs or 1,
         profile=profile,
         fix=fix,
+        new_from_rev=new_from_rev,
     )
     sys.exit(run(options, settings, sys.stdout))
 

@@ -73,21 +73,33 @@ def _snapshot(dest: Path) -> Path:
 
 
 def test_hooks_fail_on_the_bad_file_and_pass_on_the_good_one(tmp_path):
-    """One test, so that pre-commit installs otmigrate once (xdist would split parametrised cases)."""
+    """One test, so that pre-commit installs otmigrate once (xdist would split parametrised cases).
+
+    no-legacy fails only when the change adds a legacy import: `touched.py` already imported opentracing
+    at HEAD and is edited (passes), `adds.py` was clean at HEAD and now imports jaeger_client (fails).
+    """
     exe = _pre_commit()
     hooks = _snapshot(tmp_path / "otmigrate-src")
     project = tmp_path / "project"
     project.mkdir()
     _git(project, "init", "-q")
+    (project / "touched.py").write_text(BAD)
+    (project / "adds.py").write_text(GOOD)
+    _git(project, "add", "touched.py", "adds.py")
+    _git(project, "commit", "-q", "-m", "before")
+    (project / "touched.py").write_text(BAD + "\n\ndef more():\n    return 2\n")
+    (project / "adds.py").write_text("import jaeger_client\n" + GOOD)
     (project / "bad.py").write_text(BAD)
     (project / "good.py").write_text(GOOD)
-    _git(project, "add", "bad.py", "good.py")
+    _git(project, "add", "bad.py", "good.py", "touched.py", "adds.py")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
     for hook, name, fails in [
         ("otmigrate-lint", "bad.py", True),
         ("otmigrate-lint", "good.py", False),
         ("otmigrate-no-legacy", "bad.py", True),
         ("otmigrate-no-legacy", "good.py", False),
+        ("otmigrate-no-legacy", "touched.py", False),
+        ("otmigrate-no-legacy", "adds.py", True),
     ]:
         result = subprocess.run(
             [*exe, "try-repo", str(hooks), hook, "--files", name, "--verbose"],
@@ -102,5 +114,6 @@ def test_hooks_fail_on_the_bad_file_and_pass_on_the_good_one(tmp_path):
         if fails:
             assert "OTM901" in output, output
             assert ("OTM101" in output) == (hook == "otmigrate-lint"), output
+            assert ("jaeger_client" in output) == (name == "adds.py"), output
         else:
             assert "Passed" in output, output

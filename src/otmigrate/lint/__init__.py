@@ -10,10 +10,13 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from otmigrate.config import Settings
 from otmigrate.lint.model import SEVERITIES, Finding, Fix, severity_rank
+
+if TYPE_CHECKING:
+    from otmigrate.sourcefile import SourceFile
 
 
 @dataclass
@@ -29,6 +32,7 @@ class LintOptions:
     jobs: int = 1
     profile: str | None = None
     fix: bool = False  # apply the safe fixes (OTM403 renamed keys) and write the files
+    new_from_rev: str | None = None  # report only findings a file did not have at this git revision
 
 
 def check_source(path: str, text: str, language: str, settings: Settings) -> list[Finding]:
@@ -93,6 +97,23 @@ def apply_fixes(text: str, fixes: list[Fix]) -> str:
     return text
 
 
+def _added_since(
+    rev: str, source: SourceFile, path: str, language: str, found: list[Finding], config
+) -> list[Finding]:
+    """The findings the file did not have at `rev` (all of them for a file that is new there)."""
+    from otmigrate.lint import baseline as baselines
+    from otmigrate.sourcefile import decode
+
+    old = baselines.at_revision(source.path, rev)
+    if old is None:
+        return found
+    try:
+        before = analyze(path, decode(source.path, old).text, language, config)
+    except LintSyntaxError:
+        return found  # the old version did not parse: nothing to compare with
+    return baselines.filter_new(found, baselines.counts(before))
+
+
 def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
     """The whole `otmigrate lint` command; returns the exit code (0 clean, 1 findings, 2 usage error)."""
     from otmigrate.discovery import discover
@@ -135,7 +156,11 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
                 found = analyze(path, text, candidate.language.name, config)
                 fixed += len(fixes) - sum(1 for f in found if f.fix)
                 fixed_files += 1
-        except (LintSyntaxError, SourceError) as exc:
+            if options.new_from_rev and found:
+                found = _added_since(
+                    options.new_from_rev, source, path, candidate.language.name, found, config
+                )
+        except (LintSyntaxError, SourceError, baselines.BaselineError) as exc:
             print(f"otmigrate: {exc}", file=sys.stderr)
             errors += 1
             continue

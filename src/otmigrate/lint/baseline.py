@@ -1,4 +1,5 @@
-"""Baseline files: today's findings, so that only new ones are reported.
+"""Baselines: today's findings (a file), or a file's findings at a git revision, so that only new ones are
+reported.
 
 Entries are keyed on (rule, path, normalised source of the flagged line) with a count, not on line
 numbers, so they survive code moving within the file (the ESLint bulk-suppression model).
@@ -7,6 +8,7 @@ numbers, so they survive code moving within the file (the ESLint bulk-suppressio
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -23,9 +25,14 @@ def _key(f: Finding) -> tuple[str, str, str]:
     return (f.code, f.path.replace("\\", "/"), f.source)
 
 
+def counts(findings: list[Finding]) -> Counter:
+    return Counter(_key(f) for f in findings)
+
+
 def write(path: Path, findings: list[Finding]) -> None:
-    counts = Counter(_key(f) for f in findings)
-    entries = [{"code": c, "path": p, "source": s, "count": n} for (c, p, s), n in sorted(counts.items())]
+    entries = [
+        {"code": c, "path": p, "source": s, "count": n} for (c, p, s), n in sorted(counts(findings).items())
+    ]
     path.write_text(
         json.dumps({"version": VERSION, "tool": "otmigrate", "entries": entries}, indent=2) + "\n",
         encoding="utf-8",
@@ -67,3 +74,24 @@ def filter_new(findings: list[Finding], baseline: Counter) -> list[Finding]:
         else:
             new.append(f)
     return new
+
+
+_NOT_IN_REVISION = ("exists on disk, but not in", "does not exist in", "invalid object name 'HEAD'")
+
+
+def at_revision(path: Path, rev: str) -> bytes | None:
+    """The file's bytes at git revision `rev`; None when it is new there (or the repository has no commit
+    yet). Used by `--new-from-rev`: the pre-commit hook compares a staged file with its HEAD version."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(path.parent), "show", f"{rev}:./{path.name}"], capture_output=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BaselineError(f"{path}: cannot run git ({exc.__class__.__name__})") from None
+    if result.returncode == 0:
+        return result.stdout
+    message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    reason = message[-1] if message else f"git exited {result.returncode}"
+    if any(marker in reason for marker in _NOT_IN_REVISION):
+        return None
+    raise BaselineError(f"{path}: cannot compare with revision {rev} ({reason.removeprefix('fatal: ')})")

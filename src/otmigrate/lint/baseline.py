@@ -8,7 +8,6 @@ numbers, so they survive code moving within the file (the ESLint bulk-suppressio
 from __future__ import annotations
 
 import json
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -82,6 +81,8 @@ _NOT_IN_REVISION = ("exists on disk, but not in", "does not exist in", "invalid 
 def at_revision(path: Path, rev: str) -> bytes | None:
     """The file's bytes at git revision `rev`; None when it is new there (or the repository has no commit
     yet). Used by `--new-from-rev`: the pre-commit hook compares a staged file with its HEAD version."""
+    import subprocess  # only this option needs it; the lint path stays lean
+
     try:
         result = subprocess.run(
             ["git", "-C", str(path.parent), "show", f"{rev}:./{path.name}"], capture_output=True, timeout=60

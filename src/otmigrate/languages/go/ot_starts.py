@@ -1,0 +1,266 @@
+"""opentracing-go span starts and the package-level API: StartSpanFromContext (results swap),
+StartSpan and its options, GlobalTracer / SetGlobalTracer, SpanFromContext / ContextWithSpan and the nil
+checks on their results, and the legacy type names (api-mapping §3.1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ast_grep_py import SgNode
+
+from otmigrate.languages.go.ot_pass import Pass, SpanStart
+from otmigrate.languages.go.ot_tags import tag_attribute, tag_key
+from otmigrate.languages.go.source_edits import (
+    arguments,
+    call_arguments,
+    call_name,
+    in_function_body,
+    named,
+)
+
+KINDS = {
+    "SpanKindRPCClient": "client",
+    "SpanKindRPCServer": "server",
+    "SpanKindProducer": "producer",
+    "SpanKindConsumer": "consumer",
+}
+KIND_ENUMS = {f"{name}Enum": kind for name, kind in KINDS.items()}
+OTEL_KINDS = {"client": "Client", "server": "Server", "producer": "Producer", "consumer": "Consumer"}
+TYPES = {"Span": "trace.Span", "SpanContext": "trace.SpanContext", "Tracer": "trace.Tracer"}
+FOLLOWS_FROM = (
+    "trace.WithLinks(trace.Link{{SpanContext: {}, Attributes: []attribute.KeyValue{{"
+    'attribute.String("opentracing.ref_type", "follows_from")}}}})'
+)
+
+
+def with_kind(kind: str) -> str:
+    return f"trace.WithSpanKind(trace.SpanKind{OTEL_KINDS[kind]})"
+
+
+@dataclass
+class StartOptions:
+    """StartSpanOptions in OTel terms."""
+
+    options: list[str] = field(default_factory=list)
+    parent: str | None = None  # the context to start from, when a reference names the parent
+    kind: str | None = None
+    unsafe: bool = False  # an attribute value of unknown type, stringified
+
+
+def migrate_starts(p: Pass) -> None:
+    for start in p.starts:
+        if start.legacy and not p.is_claimed(start.statement):
+            _rewrite_start(p, start)
+
+
+def _rewrite_start(p: Pass, start: SpanStart) -> None:
+    call, stmt = start.call, start.statement
+    args = arguments(call)
+    from_context = p.is_q(call_name(call), "opentracing", "StartSpanFromContext")
+    if from_context:
+        tracer, name, rest = p.tracer, args[1], args[2:]
+    else:
+        tracer = tracer_of(p, call.field("function").field("operand"))
+        if tracer is None or not args:
+            return  # not an opentracing tracer (zipkin-go's StartSpan is the jaeger/zipkin half's)
+        name, rest = args[0], args[1:]
+    opts = start_options(p, rest, stmt)
+    if opts is None or (from_context and opts.parent is not None):
+        p.manual(stmt, "go-ot-start-options", "a start option with no OTel translation")
+        return
+    if opts.unsafe and not p.ctx.unsafe:
+        p.unsafe(stmt, "go-ot-start-options", "a start tag of unknown type, stringified with fmt.Sprint")
+        return
+    for moved_kind, kind_stmt in kind_settings(p, start):
+        opts.kind = opts.kind or moved_kind
+        opts.options.append(with_kind(moved_kind))
+        p.remove(kind_stmt)
+    if from_context:
+        ctx = args[0].text()
+    elif opts.parent is not None:
+        ctx = opts.parent
+    else:
+        scoped = p.ctx_in_scope(stmt)
+        ctx = scoped or "context.Background()"
+        if scoped:
+            opts.options.insert(0, "trace.WithNewRoot()")  # OpenTracing: no ChildOf means a root span
+    left = f"{start.ctx_out}, {start.span}" if from_context else f"_, {start.span}"
+    op = ":=" if stmt.kind() == "short_var_declaration" else "="
+    call_text = call_arguments(call, p.source, [ctx, name.text(), *opts.options])
+    p.edit(
+        stmt,
+        f"{left} {op} {tracer}.Start{call_text}",
+        "go-ot-start-span-from-context" if from_context else "go-ot-start-span",
+        "span start → Tracer.Start (ctx, span)",
+    )
+
+
+def tracer_of(p: Pass, receiver: SgNode) -> str | None:
+    """What an opentracing tracer expression becomes, or None when it is not one."""
+    text = receiver.text()
+    if text == p.names.get("opentracing") or p.is_q(call_name(receiver), "opentracing", "GlobalTracer"):
+        return p.tracer
+    if receiver.kind() == "call_expression" and text.endswith(".Tracer()"):
+        return p.tracer if p.is_span(receiver.field("function").field("operand")) else None
+    return text if text in p.tracer_vars else None
+
+
+def start_options(p: Pass, args: list[SgNode], at: SgNode) -> StartOptions | None:
+    """StartSpanOptions → OTel SpanStartOptions; None when one cannot be translated."""
+    out = StartOptions()
+    for arg in args:
+        text, fn = arg.text(), call_name(arg)
+        inner = arguments(arg) if fn else []
+        ext_member = p.member_of(text, "ext")
+        if ext_member in KINDS:
+            out.kind = KINDS[ext_member]
+            out.options.append(with_kind(out.kind))
+        elif p.is_q(fn, "opentracing", "ChildOf", "FollowsFrom") or p.is_q(fn, "ext", "RPCServerOption"):
+            ref = reference(p, inner[0], at) if len(inner) == 1 else None
+            if ref is None:
+                return None
+            parent, span_context = ref
+            if p.is_q(fn, "opentracing", "FollowsFrom"):
+                out.options.append(FOLLOWS_FROM.format(span_context))
+            elif out.parent is not None:
+                return None  # two ChildOf references: OTel has one parent
+            if p.is_q(fn, "ext", "RPCServerOption"):
+                out.kind = "server"
+                out.options.append(with_kind("server"))
+            if out.parent is None or p.is_q(fn, "opentracing", "ChildOf"):
+                out.parent = parent
+        elif p.is_q(fn, "opentracing", "StartTime") and len(inner) == 1:
+            out.options.append(f"trace.WithTimestamp({inner[0].text()})")
+        elif arg.kind() == "composite_literal" and p.is_q(arg.field("type"), "opentracing", "Tag", "Tags"):
+            attrs = _literal_tags(p, arg, out)
+            if attrs is None:
+                return None
+            out.options.append(f"trace.WithAttributes({', '.join(attrs)})")
+        else:
+            return None
+    return out
+
+
+def _literal_tags(p: Pass, literal: SgNode, out: StartOptions) -> list[str] | None:
+    """The attributes of `opentracing.Tag{Key: k, Value: v}` or `opentracing.Tags{k: v, ...}`."""
+    elements = named(literal.field("body").children())
+    if p.is_q(literal.field("type"), "opentracing", "Tag"):
+        fields = [named(e.children()) for e in elements]
+        if all(len(f) == 2 for f in fields):  # keyed: Key: k, Value: v
+            by_name = {f[0].text(): named(f[1].children())[0] for f in fields}
+            pairs = [(by_name.get("Key"), by_name.get("Value"))]
+        else:
+            pairs = (
+                [tuple(named(e.children())[0] for e in elements)] if len(elements) == 2 else [(None, None)]
+            )
+    else:
+        pairs = [tuple(named(f.children())[0] for f in named(e.children())) for e in elements]
+    attrs = []
+    for key, value in pairs:
+        if key is None or value is None or tag_key(key) in ("error", "span.kind", "sampling.priority"):
+            return None
+        attr, safe = tag_attribute(key.text(), value, p.types, kind=out.kind)
+        out.unsafe = out.unsafe or not safe
+        attrs.append(attr)
+    return attrs
+
+
+def reference(p: Pass, ref: SgNode, at: SgNode) -> tuple[str, str] | None:
+    """(parent context, span context) for the argument of ChildOf / FollowsFrom."""
+    base = p.ctx_in_scope(at) or "context.Background()"
+    if ref.kind() == "call_expression" and ref.field("function").kind() == "selector_expression":
+        operand, method = ref.field("function").field("operand"), ref.field("function").field("field").text()
+        if method in ("Context", "SpanContext") and p.is_span(operand):
+            span = operand.text()
+            return f"trace.ContextWithSpan({base}, {span})", f"{span}.SpanContext()"
+    if ref.kind() != "identifier":
+        return None
+    if ref.text() in p.extracted:
+        ctx = p.extracted[ref.text()]
+        return ctx, f"trace.SpanContextFromContext({ctx})"
+    if p.types.get(ref.text(), "").endswith("SpanContext"):
+        return f"trace.ContextWithSpanContext({base}, {ref.text()})", ref.text()
+    return None
+
+
+def kind_settings(p: Pass, start: SpanStart) -> list[tuple[str, SgNode]]:
+    """`ext.SpanKindRPCClient.Set(span)` / `ext.SpanKind.Set(span, ext.SpanKindRPCClientEnum)` after a
+    start, in its function: OTel fixes the kind at start, so these move into the start call."""
+    function = start.function
+    if function is None:
+        return []
+    found = []
+    for call in function.find_all(kind="call_expression"):
+        fn, args = call_name(call), arguments(call)
+        if not fn.endswith(".Set") or not args or args[0].text() != start.span:
+            continue
+        member = p.member_of(fn.removesuffix(".Set"), "ext")
+        kind = KINDS.get(member or "")
+        if member == "SpanKind" and len(args) == 2:
+            kind = KIND_ENUMS.get(p.member_of(args[1].text(), "ext") or "")
+        stmt = call.parent()
+        if (
+            kind
+            and stmt is not None
+            and stmt.kind() == "expression_statement"
+            and in_function_body(call, function)
+            and call.range().start.index > start.statement.range().end.index
+        ):
+            found.append((kind, stmt))
+    return found
+
+
+def migrate_package_calls(p: Pass) -> None:
+    """GlobalTracer, SetGlobalTracer, NoopTracer, SpanFromContext, ContextWithSpan."""
+    for call in p.root.find_all(kind="call_expression"):
+        fn = call_name(call)
+        if p.is_q(fn, "opentracing", "GlobalTracer"):
+            p.edit(call, p.tracer, "go-ot-global-tracer", "GlobalTracer() → otel.Tracer(name)")
+        elif p.is_q(fn, "opentracing", "SpanFromContext", "ContextWithSpan"):
+            p.edit(call.field("function"), f"trace.{fn.split('.')[-1]}", "go-ot-context", f"{fn} → trace")
+        elif p.is_q(fn, "opentracing", "SetGlobalTracer", "InitGlobalTracer"):
+            _set_global_tracer(p, call)
+    for literal in p.root.find_all(kind="composite_literal"):
+        if p.is_q(literal.field("type"), "opentracing", "NoopTracer"):
+            p.edit(literal, 'noop.NewTracerProvider().Tracer("")', "go-ot-noop", "NoopTracer → noop tracer")
+
+
+def _set_global_tracer(p: Pass, call: SgNode) -> None:
+    args = arguments(call)
+    if (
+        len(args) == 1
+        and args[0].kind() == "composite_literal"
+        and p.is_q(args[0].field("type"), "opentracing", "NoopTracer")
+    ):
+        p.edit(
+            call,
+            "otel.SetTracerProvider(noop.NewTracerProvider())",
+            "go-ot-global-tracer",
+            "SetGlobalTracer → SetTracerProvider",
+        )
+    elif not p.other_libraries:  # a jaeger or zipkin tracer: the SDK set-up rewrite replaces it
+        p.manual(
+            call, "go-ot-global-tracer", "install an OTel SDK TracerProvider with otel.SetTracerProvider"
+        )
+
+
+def migrate_nil_checks(p: Pass) -> None:
+    """`span != nil` / `span == nil`: OTel's SpanFromContext never returns nil (a no-op span instead)."""
+    for check in p.root.find_all(kind="binary_expression"):
+        op = check.field("operator").text()
+        left, right = check.field("left"), check.field("right")
+        if op not in ("==", "!=") or right.kind() != "nil" or not p.is_span(left):
+            continue
+        valid = f"{left.text()}.SpanContext().IsValid()"
+        p.edit(check, valid if op == "!=" else f"!{valid}", "go-ot-context", "span nil check → IsValid")
+
+
+def migrate_type_names(p: Pass) -> None:
+    for typ in p.root.find_all(kind="qualified_type"):
+        if typ.parent() is not None and typ.parent().kind() == "composite_literal":
+            continue  # Tag{} / Tags{} / NoopTracer{} / FinishOptions{}: their calls translate them
+        member = p.member_of(typ.text(), "opentracing")
+        if member in TYPES:
+            p.edit(typ, TYPES[member], "go-ot-types", f"opentracing.{member} → {TYPES[member]}")
+        elif member is not None:
+            p.manual(typ, "go-ot-types", f"opentracing.{member} has no OTel counterpart")

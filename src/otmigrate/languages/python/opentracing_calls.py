@@ -99,6 +99,7 @@ class OpenTracingCalls(cst.CSTTransformer):
         self.start_kinds: dict[int, str] = {}  # start_span call -> the kind a later set_tag gave it
         self.assigned_kinds: dict[str, str] = {}  # span variable -> that kind
         self.current_call: cst.Call | None = None
+        self.lifetime_lines: set[int] = set()  # source lines of span starts already reported
         self.handlers: list[tuple[str | None, bool, int]] = []  # except blocks: (name, re-raises, depth)
 
     def report(self, kind: str, node: cst.CSTNode, message: str) -> None:
@@ -140,7 +141,9 @@ class OpenTracingCalls(cst.CSTTransformer):
             t.strip() for t in code(statement).splitlines() if t.strip() and not t.strip().startswith("#")
         ]
         head = text[0].split("(")[0]
-        line = next((n for n, text in enumerate(self.lines, 1) if text.startswith(head)), 0)
+        lines = [n for n, text in enumerate(self.lines, 1) if text.startswith(head)]
+        line = next((n for n in lines if n not in self.lifetime_lines), 0)  # blocks are left in order
+        self.lifetime_lines.add(line)
         if reason is None:
             self._report("migrated", line, "span lifetime made explicit (with block or try/finally)")
             return statement

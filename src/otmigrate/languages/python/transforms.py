@@ -12,7 +12,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from otmigrate.config import Settings
-from otmigrate.engine import TransformContext
+from otmigrate.engine import TransformContext, _line_map
 from otmigrate.languages.python.cst import import_aliases
 from otmigrate.languages.python.jaeger_config import ConfigUses, JaegerConfig
 from otmigrate.languages.python.opentracing_calls import OpenTracingCalls
@@ -65,10 +65,23 @@ def rule_for(message: str, matched: tuple[str, ...], fallback: str) -> str:
 def migrate_opentracing(source: str, report: Report, settings: Settings | None = None) -> str:
     reshaped = rewrite_statement_forms(source, report)
     if reshaped is not None:
-        return reshaped  # the call sites are migrated in the next pass, on the new shapes
+        # The call sites are migrated on the new shapes in this same pass: a later pass might never
+        # come, as the import pass drops a legacy import that no call names by module any more.
+        report = _lines_of(source, reshaped, report)
+        source = reshaped
     module = cst.parse_module(source)
     transformer = OpenTracingCalls(import_aliases(module), report, source)
     return MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer).code
+
+
+def _lines_of(source: str, reshaped: str, report: Report) -> Report:
+    """`report`, taking lines of `reshaped` and reporting the lines of `source` they came from."""
+    lines = _line_map(reshaped, source)  # TODO(core request 4): a public line_map in engine.py
+
+    def reported(kind: str, line: int, message: str) -> None:
+        report(kind, lines[min(max(line - 1, 0), len(lines) - 1)], message)
+
+    return reported
 
 
 def migrate_jaeger(source: str, report: Report, settings: Settings | None = None) -> str:

@@ -73,6 +73,7 @@ class ZipkinSpans(cst.CSTTransformer):
         self.span_names: set[str] = set()
         self.setup: Setup | None = None
         self.setup_todos: list[str] = []
+        self.setup_line = 0  # the root span's line: where the set-up's TODOs are reported
         self.todos: list[tuple[str, int]] = []
         self.outer_todos: list[list[tuple[str, int]]] = []
         self.top: cst.CSTNode | None = None  # the top-level statement being visited
@@ -130,8 +131,9 @@ class ZipkinSpans(cst.CSTTransformer):
         name = qualified(node.func, self.aliases)
         return SPAN_CLASSES.get(name, False)
 
-    def _start(self, call: cst.Call) -> cst.Call:
-        """zipkin_span(...) -> tracer.start_as_current_span(name, kind=..., attributes=...)."""
+    def _start(self, call: cst.Call, original: cst.Call) -> cst.Call:
+        """zipkin_span(...) -> tracer.start_as_current_span(name, kind=..., attributes=...).
+        `original` is the call as parsed: the one whose line is known."""
         implied = self._span_class(call)
         name = arg_at(call, 1, "span_name")
         args = [code(name.value) if name else '"span"']
@@ -141,7 +143,7 @@ class ZipkinSpans(cst.CSTTransformer):
             kind = KINDS.get(dotted(given.value).rsplit(".", 1)[-1])
         root = kwarg(call, "transport_handler") is not None
         if root:
-            self._root_setup(call)
+            self._root_setup(call, self._line(original))
             kind = kind if kind == "CLIENT" else "SERVER"
         if kind:
             args.append(f"kind=SpanKind.{kind}")
@@ -151,15 +153,18 @@ class ZipkinSpans(cst.CSTTransformer):
         for arg in call.args:
             keyword = arg.keyword.value if arg.keyword else None
             if keyword in MANUAL:  # the argument is dropped from the call; the TODO keeps what it was
-                self._manual(call, f"{keyword}={code(arg.value)} dropped; {MANUAL[keyword]}")
+                self._manual(original, f"{keyword}={code(arg.value)} dropped; {MANUAL[keyword]}")
         self.changed = True
-        self._report("migrated", self._line(call), "zipkin span → start_as_current_span")
+        self._report("migrated", self._line(original), "zipkin span → start_as_current_span")
         return expr(f"{self.tracer}.start_as_current_span({', '.join(args)})")  # type: ignore[return-value]
 
-    def _root_setup(self, call: cst.Call) -> None:
+    def _root_setup(self, call: cst.Call, line: int) -> None:
         if self.setup is not None:
-            self._manual(call, "a second py_zipkin root span: OTel is configured once per process, check it")
+            self.todos.append(
+                ("a second py_zipkin root span: OTel is configured once per process, check it", line)
+            )
             return
+        self.setup_line = line
         service = kwarg(call, "service_name") or arg_at(call, 0, "service_name")
         setup = Setup(propagators=fleet_propagators(self.propagators, "b3multi"))  # py_zipkin speaks B3
         if service is not None and not self._module_level(service.value):
@@ -205,12 +210,12 @@ class ZipkinSpans(cst.CSTTransformer):
     def leave_WithItem(self, original: cst.WithItem, updated: cst.WithItem) -> cst.WithItem:
         if self._span_class(original.item) is False:
             return updated
-        return updated.with_changes(item=self._start(updated.item))  # type: ignore[arg-type]
+        return updated.with_changes(item=self._start(updated.item, original.item))  # type: ignore[arg-type]
 
     def leave_Decorator(self, original: cst.Decorator, updated: cst.Decorator) -> cst.Decorator:
         if self._span_class(original.decorator) is False:
             return updated
-        return updated.with_changes(decorator=self._start(updated.decorator))  # type: ignore[arg-type]
+        return updated.with_changes(decorator=self._start(updated.decorator, original.decorator))  # type: ignore[arg-type]
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = updated.func
@@ -274,7 +279,7 @@ class ZipkinSpans(cst.CSTTransformer):
             )
             for reason in self.setup_todos:
                 generated[0] = with_todo(generated[0], reason)
-                self._report("manual", 0, reason)
+                self._report("manual", self.setup_line, reason)
             body[index:index] = generated
         if not _binds(original, self.tracer):
             index = _after_imports(body)

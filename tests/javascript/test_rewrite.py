@@ -19,7 +19,7 @@ from .jsharness import FIXTURES, fixture_cases, program
 JS = LANGUAGES["javascript"]
 CASES = fixture_cases()
 IDS = [str(c.relative_to(FIXTURES)) for c in CASES]
-NOT_YET = {"jaeger/init-const-cjs", "zipkin/local-sync-cjs", "zipkin/local-promise-error"}
+NOT_YET: set[str] = set()
 """Cases whose rewrite does not reach expected.* yet (strict xfails: an XPASS fails, so remove the case)."""
 
 

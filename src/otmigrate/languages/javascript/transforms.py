@@ -13,7 +13,10 @@ from ast_grep_py import SgNode
 
 from otmigrate.engine import Handler, TransformContext
 from otmigrate.languages import LIBRARIES
+from otmigrate.languages.javascript.jaeger_setup import migrate_jaeger
 from otmigrate.languages.javascript.opentracing_calls import migrate_opentracing
+from otmigrate.languages.javascript.zipkin_setup import migrate_zipkin_setup
+from otmigrate.languages.javascript.zipkin_spans import migrate_zipkin_spans
 
 API = "@opentelemetry/api"
 _IMPORT_KINDS = ("import_statement", "lexical_declaration", "variable_declaration")
@@ -118,6 +121,9 @@ def manage_imports(ctx: TransformContext) -> str | None:
 
 
 HANDLERS: dict[str, Handler] = {
+    "js-jaeger-setup": migrate_jaeger,
+    "js-zipkin-setup": migrate_zipkin_setup,
+    "js-zipkin-spans": migrate_zipkin_spans,
     "js-opentracing": migrate_opentracing,
 }
 FINAL_PASSES: list[Handler] = [manage_imports]

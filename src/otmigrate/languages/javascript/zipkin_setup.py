@@ -1,0 +1,236 @@
+"""zipkin-js tracer set-up → OTel JS SDK set-up (api-mapping §4.3, §7, §8, §10).
+
+`new Tracer({ctxImpl, recorder, sampler, localServiceName, defaultTags})` becomes a `NodeTracerProvider`
+set-up and the tracer variable `trace.getTracer(localServiceName)`:
+- `BatchRecorder` + `HttpLogger({endpoint, httpInterval, headers})` → `BatchSpanProcessor(ZipkinExporter(
+  {url, headers}), {scheduledDelayMillis})`; `ConsoleRecorder` → `SimpleSpanProcessor(ConsoleSpanExporter)`;
+- `CountingSampler(r)` / `alwaysSample` / `neverSample` → the root of a `ParentBasedSampler`;
+- `CLSContext` / `ExplicitContext` → the AsyncLocalStorage context manager `register()` installs;
+- zipkin's HttpServer instrumentation and zipkin-instrumentation-express → the OTel HTTP / Express
+  instrumentations, registered by the set-up; the modules they patch are required after it (in CommonJS).
+The propagator keeps B3 multi-header next to W3C (zipkin services speak B3).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ast_grep_py import SgNode
+
+from otmigrate.engine import TransformContext
+from otmigrate.languages.javascript import jscode
+from otmigrate.languages.javascript import sdk_setup as js
+from otmigrate.languages.javascript.sdk_setup import Setup
+
+RULE = "js-zipkin-tracer"
+RULE_INSTRUMENTATION = "js-zipkin-instrumentation"
+ZIPKIN_EXPORTER = ("@opentelemetry/exporter-zipkin", "ZipkinExporter")
+CONTEXTS = ("CLSContext", "ExplicitContext")  # both: the default context manager of register()
+DROPPED_OPTIONS = {"traceId128Bit", "supportsJoin"}  # OTel ids are 128-bit; OTel never joins spans
+INSTRUMENTED_MODULES = {"http", "https", "express"}  # patched when required: required after the set-up
+ESM_HOOK = "ES modules load before this set-up: run node --import @opentelemetry/instrumentation/hook.mjs"
+
+
+def migrate_zipkin_setup(ctx: TransformContext) -> str | None:
+    source, root = ctx.source, ctx.root
+    constructors = set(js.names_of(ctx.bindings, "zipkin", "Tracer"))
+    tracers = [
+        n
+        for n in root.find_all(kind="new_expression")
+        if (c := n.field("constructor")) and c.text() in constructors
+    ]
+    if not tracers:
+        return None
+    edits: list[jscode.Edit] = []
+    instrumentations = _instrumentations(ctx, source, root, edits)
+    setups: list[Setup] = []
+    variables: dict[str, str] = {}
+    for number, new in enumerate(tracers):
+        statement = jscode.statement_of(new)
+        declarator = new.parent()
+        if declarator.kind() != "variable_declarator" or statement.kind() != "lexical_declaration":
+            ctx.manual(
+                jscode.line_of(new),
+                RULE,
+                "a zipkin Tracer made in an expression: set the provider up by hand",
+            )
+            edit = jscode.todo_edit(
+                source, new, "a zipkin Tracer made in an expression: set the provider up by hand"
+            )
+            edits += [edit] if edit is not None else []
+            continue
+        variable = declarator.field("name").text()
+        provider = js.free_name(
+            source, "provider" if number == 0 else f"{variable}Provider", f"{variable}Otel"
+        )
+        setup = _setup(ctx, new, provider, edits)
+        setup.instrumentations = instrumentations if number == 0 else []
+        setups.append(setup)
+        indent = jscode.indent_at(source, statement.range().start.index)
+        keyword = statement.child(0).text()
+        text = (
+            setup.render(indent).lstrip()
+            + f"\n{indent}{keyword} {variable} = trace.getTracer({setup.service});"
+        )
+        edits.append((*_span(statement), text))
+        variables[variable] = provider
+        js.add_api_names(ctx, "trace")
+        ctx.migrated(jscode.line_of(new), RULE, "zipkin Tracer → NodeTracerProvider set-up")
+    out = jscode.apply_edits(source, edits)
+    if instrumentations and setups:
+        out = _require_instrumented_modules_after_setup(ctx, out)
+    return js.finish_setups(js.drop_unused_tracers(out, variables), ctx, setups)
+
+
+def _span(node: SgNode) -> tuple[int, int]:
+    return node.range().start.index, node.range().end.index
+
+
+def _setup(ctx: TransformContext, new: SgNode, provider: str, edits: list[jscode.Edit]) -> Setup:
+    todos: list[str] = []
+    args = jscode.args_of(new)
+    options = js.object_fields(
+        js.resolve(args[0] if args else None, ctx, edits), todos, "the zipkin Tracer options"
+    )
+    service = options.pop("localServiceName", None)
+    service_code = (
+        service.text()
+        if service is not None
+        else json.dumps(ctx.settings.service_name or "unknown_service").replace('"', "'")
+    )
+    setup = Setup(service=service_code, provider=provider, todos=todos)
+    setup.sampler = _sampler(js.resolve(options.pop("sampler", None), ctx, edits), todos)
+    _recorder(setup, js.resolve(options.pop("recorder", None), ctx, edits), ctx, edits)
+    context_impl = js.resolve(options.pop("ctxImpl", None), ctx, edits)
+    if context_impl is not None and not any(name in context_impl.text() for name in CONTEXTS):
+        todos.append(f"zipkin context {context_impl.text()}: OTel uses the AsyncLocalStorage context manager")
+    setup.attributes = js.resource_attributes(options.pop("defaultTags", None), todos, "defaultTags")
+    setup.propagators = js.fleet_propagators(ctx.settings.propagators, "b3multi")
+    js.leftover_todos(todos, "zipkin Tracer option", options, DROPPED_OPTIONS)
+    js.report_todos(ctx, new, RULE, todos)
+    return setup
+
+
+def _sampler(node: SgNode | None, todos: list[str]) -> str:
+    """§7: zipkin samples roots and propagates the decision: the root of a ParentBasedSampler."""
+    if node is None:
+        return "new AlwaysOnSampler()"  # zipkin's default: new Sampler(alwaysSample)
+    text = node.text()
+    counting = re.fullmatch(r"new [\w.]*CountingSampler\((.*)\)", text, re.S)
+    if counting:
+        rate = counting.group(1).strip() or "1"
+        value = js.literal(jscode.args_of(node)[0]) if jscode.args_of(node) else 1.0
+        if isinstance(value, float) and value >= 1:
+            return "new AlwaysOnSampler()"
+        if isinstance(value, float) and value <= 0:
+            return "new AlwaysOffSampler()"
+        return f"new TraceIdRatioBasedSampler({rate})"
+    if text.endswith("alwaysSample") or text.endswith("alwaysSample)"):
+        return "new AlwaysOnSampler()"
+    if text.endswith("neverSample") or text.endswith("neverSample)"):
+        return "new AlwaysOffSampler()"
+    todos.append(f"zipkin sampler {text} has no OpenTelemetry counterpart here: sampling everything")
+    return "new AlwaysOnSampler()"
+
+
+def _recorder(setup: Setup, node: SgNode | None, ctx: TransformContext, edits: list[jscode.Edit]) -> None:
+    """§10: the HTTP logger's endpoint → a ZipkinExporter; the console recorder → the console exporter."""
+    text = node.text() if node is not None else ""
+    if re.fullmatch(r"new [\w.]*ConsoleRecorder\(.*\)", text, re.S):
+        setup.console_only = True
+        return
+    if not re.fullmatch(r"new [\w.]*BatchRecorder\(.*\)", text, re.S) or node is None:
+        setup.todos.append(
+            f"zipkin recorder {text or '(none)'}: spans go to OTLP (http://localhost:4318) now"
+        )
+        return
+    recorder = js.object_fields(
+        next(iter(jscode.args_of(node)), None), setup.todos, "the BatchRecorder options"
+    )
+    logger = js.resolve(recorder.pop("logger", None), ctx, edits)
+    if logger is None or not re.fullmatch(r"new [\w.]*HttpLogger\(.*\)", logger.text(), re.S):
+        setup.todos.append(
+            "the zipkin logger is not an HttpLogger: spans go to OTLP (http://localhost:4318) now"
+        )
+        return
+    http = js.object_fields(next(iter(jscode.args_of(logger)), None), setup.todos, "the HttpLogger options")
+    exporter_options = []
+    endpoint = http.pop("endpoint", None)
+    if endpoint is not None:
+        exporter_options.append(f"url: {endpoint.text()}")
+    headers = http.pop("headers", None)
+    if headers is not None:
+        exporter_options.append(f"headers: {headers.text()}")
+    setup.exporter = (
+        f"new ZipkinExporter({{ {', '.join(exporter_options)} }})"
+        if exporter_options
+        else "new ZipkinExporter()"
+    )
+    setup.exporter_import = ZIPKIN_EXPORTER
+    interval = http.pop("httpInterval", None)
+    if interval is not None:
+        setup.batch_options.append(("scheduledDelayMillis", interval.text()))
+    http.pop("jsonEncoder", None)  # the exporter always sends JSON v2
+    js.leftover_todos(setup.todos, "zipkin HttpLogger option", http)
+    js.leftover_todos(setup.todos, "zipkin BatchRecorder option", recorder, {"timeout"})
+
+
+def _instrumentations(
+    ctx: TransformContext, source: str, root: SgNode, edits: list[jscode.Edit]
+) -> list[str]:
+    """zipkin's HttpServer and express middleware statements go; the OTel instrumentations replace them."""
+    found: list[str] = []
+    middleware = set(js.names_of(ctx.bindings, "zipkin-instrumentation-express", "expressMiddleware"))
+    for new in root.find_all(kind="new_expression"):
+        constructor = new.field("constructor")
+        if constructor is not None and constructor.text().endswith("Instrumentation.HttpServer"):
+            statement = jscode.statement_of(new)
+            if statement.kind() == "lexical_declaration":
+                edits.append((*js.full_lines(source, statement), ""))
+                ctx.migrated(jscode.line_of(new), RULE_INSTRUMENTATION, "HttpServer → HttpInstrumentation")
+                found.append("HttpInstrumentation")
+    for call in root.find_all(kind="call_expression"):
+        function = call.field("function")
+        if function is None or function.text() not in middleware:
+            continue
+        statement = jscode.statement_of(call)
+        if statement.kind() == "expression_statement" and re.fullmatch(
+            r"[\w.]+\.use\(.*\);?", statement.text(), re.S
+        ):
+            edits.append((*js.full_lines(source, statement), ""))
+            ctx.migrated(
+                jscode.line_of(call), RULE_INSTRUMENTATION, "expressMiddleware → ExpressInstrumentation"
+            )
+            found += ["HttpInstrumentation", "ExpressInstrumentation"]
+    return list(dict.fromkeys(found))
+
+
+def _require_instrumented_modules_after_setup(ctx: TransformContext, source: str) -> str:
+    """Instrumentations patch a module when it is required: move `require('http')` etc. below the set-up.
+
+    ES modules are hoisted: there the instrumentation needs node's `--import` hook (a TODO says so).
+    """
+    root = jscode.parse(source)
+    setup_end = source.find("registerInstrumentations(")
+    if js.is_esm(root):
+        ctx.manual(source[:setup_end].count("\n") + 1, RULE_INSTRUMENTATION, ESM_HOOK)
+        edit = jscode.todo_edit(source, _statement_at(root, setup_end), ESM_HOOK)
+        return jscode.apply_edits(source, [edit] if edit is not None else [])
+    after = source.find("\n", setup_end)
+    moved = []
+    edits: list[jscode.Edit] = []
+    for statement in root.children():
+        if statement.range().start.index >= setup_end:
+            break
+        found = re.fullmatch(r"(?:const|let|var) \w+ = require\(['\"](\w+)['\"]\);", statement.text())
+        if found and found.group(1) in INSTRUMENTED_MODULES:
+            moved.append(statement.text())
+            edits.append((*js.full_lines(source, statement), ""))
+    if moved:
+        edits.append((after, after, "\n" + "\n".join(moved)))
+    return jscode.apply_edits(source, edits)
+
+
+def _statement_at(root: SgNode, index: int) -> SgNode:
+    return next(s for s in root.children() if s.range().end.index >= index)

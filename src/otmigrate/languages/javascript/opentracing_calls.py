@@ -255,9 +255,10 @@ def _kind_of_value(step: Step, value: SgNode) -> str | None:
     return tags.KIND_VALUES.get(string_value(value) or "")
 
 
-def read_tags(step: Step, obj: SgNode, kind: str | None = None) -> TagSet:
-    """span.kind → kind, error → status, sampling.priority dropped, other keys → semconv keys."""
-    found = TagSet(kind=kind)
+def read_tags(step: Step, obj: SgNode, span_kind: str | None = None) -> TagSet:
+    """span.kind → kind, error → status, sampling.priority dropped, other keys → semconv keys (by the
+    kind the tags give, else `span_kind`)."""
+    found = TagSet()
     entries = obj.named_children()
     for entry in entries:  # the kind first: peer.* keys depend on it
         key = entry.field("key") if entry.kind() == "pair" else None
@@ -288,14 +289,16 @@ def read_tags(step: Step, obj: SgNode, kind: str | None = None) -> TagSet:
             continue
         if key == "peer.address":
             found.problems.append(tags.NOT_ATTRIBUTES[key])
-        found.attributes.append(_attribute(step, key_node, key, value, found.kind))
+        found.attributes.append(_attribute(step, key_node, key, value, found.kind or span_kind))
     return found
 
 
 def _attribute(step: Step, key_node: SgNode, key: str, value: SgNode, kind: str | None) -> str:
     new = tags.attribute_key(key, kind)
-    as_written = new == key and key_node.kind() != "computed_property_name"
-    key_text = key_node.text() if as_written else step.style.string(new)
+    if new == key and key_node.kind() != "computed_property_name":
+        key_text = key_node.text()
+    else:
+        key_text = new if re.fullmatch(r"[A-Za-z_$][\w$]*", new) else step.style.string(new)
     value_text = value.text()
     if new == "db.system.name" and string_value(value) in tags.DB_SYSTEM_VALUES:
         value_text = step.style.string(tags.DB_SYSTEM_VALUES[string_value(value) or ""])
@@ -327,8 +330,16 @@ def render_like(step: Step, template: SgNode, properties: list[str]) -> str:
     return Style(step.style.quote, spaced, step.style.indent).object(properties)
 
 
-def _references(step: Step, array: SgNode) -> list[tuple[str, str]] | None:
-    """[(ref type, SpanContext expression)] for a references array; None when one is not understood."""
+@dataclass(frozen=True)
+class Reference:
+    kind: str  # child_of | follows_from
+    span_context: str  # the link's context
+    parent: str  # the context argument, if this reference is the parent
+    extracted: bool  # the referenced context came from extract (a Context, passed as is)
+
+
+def _references(step: Step, array: SgNode) -> list[Reference] | None:
+    """The references of a references array; None when one is not understood."""
     if array.kind() != "array":
         return None
     found = []
@@ -346,7 +357,12 @@ def _references(step: Step, array: SgNode) -> list[tuple[str, str]] | None:
             return None
         if ref_type is None or target is None:
             return None
-        found.append((ref_type, _span_context_text(target) or f"{target.text()}.spanContext()"))
+        if target.kind() == "identifier" and target.text() in _extracted(step.root):
+            found.append(Reference(ref_type, f"trace.getSpanContext({target.text()})", target.text(), True))
+            continue
+        span_context = _span_context_text(target) or f"{target.text()}.spanContext()"
+        parent = f"trace.setSpanContext(context.active(), {span_context})"
+        found.append(Reference(ref_type, span_context, parent, False))
     return found
 
 
@@ -437,19 +453,26 @@ def _options(step: Step, call: SgNode, by_key: dict) -> tuple[list[str] | None, 
     properties: list[str] = []
     problems: list[str] = []
     parent = None
-    references: list[tuple[str, str]] = []
+    references: list[Reference] = []
+    links = ""
     if "references" in by_key:
-        references = _references(step, _option_value(by_key["references"])) or []
-        if not references and _option_value(by_key["references"]).text() not in ("[]",):
+        value, condition = _option_value(by_key["references"]), None
+        if value.kind() == "ternary_expression" and (value.field("alternative") or value).text() == "[]":
+            condition, value = value.field("condition"), value.field("consequence") or value
+        references = _references(step, value) or []
+        understood = references or value.text() == "[]"
+        if not understood or (condition is not None and not all(r.extracted for r in references)):
             step.todo(
                 call, rule, "references other than childOf() / followsFrom() / new Reference(): by hand"
             )
             return None, [], None
+        links = "[" + ", ".join(_link(step, r) for r in references) + "]"
+        if condition is not None:
+            links = f"{condition.text()} ? {links} : []"
     if "childOf" in by_key:
         parent = _parent(step, _option_value(by_key["childOf"]))
     elif references:
-        first = next((r for r in references if r[0] == "child_of"), references[0])
-        parent = f"trace.setSpanContext(context.active(), {first[1]})"
+        parent = next((r for r in references if r.kind == "child_of"), references[0]).parent
     tag_set = TagSet()
     if "tags" in by_key:
         value = _option_value(by_key["tags"])
@@ -465,11 +488,7 @@ def _options(step: Step, call: SgNode, by_key: dict) -> tuple[list[str] | None, 
         attributes = render_like(step, _option_value(by_key["tags"]), tag_set.attributes)
         properties.append(f"attributes: {attributes}")
     if references:
-        links = [
-            step.style.object([f"context: {sc}", f"attributes: {step.style.object([_ref_attr(step, kind)])}"])
-            for kind, sc in references
-        ]
-        properties.append(f"links: [{', '.join(links)}]")
+        properties.append(f"links: {links}")
     for name, entry in by_key.items():
         if name not in LEGACY_OPTIONS:
             properties.append(entry.text())
@@ -483,8 +502,12 @@ def _untyped_tags(value: SgNode) -> str:
     return f"tags from `{value.text()}` keep their OpenTracing keys (span.kind, error, semconv names)"
 
 
-def _ref_attr(step: Step, ref_type: str) -> str:
-    return f"{step.style.string('opentracing.ref_type')}: {step.style.string(ref_type)}"
+def _link(step: Step, reference: Reference) -> str:
+    """A link carrying the reference type (api-mapping §1.8)."""
+    ref_type = f"{step.style.string('opentracing.ref_type')}: {step.style.string(reference.kind)}"
+    return step.style.object(
+        [f"context: {reference.span_context}", f"attributes: {step.style.object([ref_type])}"]
+    )
 
 
 def _call_text(call: SgNode, *args: str) -> str:

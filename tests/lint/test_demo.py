@@ -27,15 +27,23 @@ PLANTED = {
     ("worker/worker.js", 90, "OTM501"),
     ("worker/worker.js", 46, "OTM408"),
 }
-# What PLANTED.md says survives the migration (line numbers move, so compared by file and code)
-SURVIVES = {
-    ("frontend/app.py", "OTM101"),
-    ("frontend/app.py", "OTM501"),
-    ("frontend/app.py", "OTM408"),
-    ("backend/main.go", "OTM501"),
-    ("backend/main.go", "OTM408"),
-    ("worker/worker.js", "OTM501"),
-    ("worker/worker.js", "OTM408"),
+# Per service: (directory, what survives `otmigrate rewrite --apply` under the recommended profile, compared
+# by file and code since lines move). From the PLANTED.md tables (OTM501 and OTM408 survive everywhere; the
+# planted OTM101s are repaired by the migration), plus what the legacy code got wrong that a faithful
+# migration keeps: the Flask /report view's INTERNAL entry span (OTM503), the Go error paths that never
+# logged their error (OTM201/OTM202), and the worker's Zipkin exporter, kept on purpose for the Zipkin
+# backend (OTM902).
+SERVICES = {
+    "python": ("frontend", {("app.py", "OTM501"), ("app.py", "OTM408"), ("app.py", "OTM503")}),
+    "go": (
+        "backend",
+        {("main.go", "OTM501"), ("main.go", "OTM408"), ("main.go", "OTM201"), ("main.go", "OTM202")},
+    ),
+    "javascript": ("worker", {("worker.js", "OTM501"), ("worker.js", "OTM408"), ("worker.js", "OTM902")}),
+}
+NOT_YET = {
+    "javascript": "the zipkin-js rewrite is not committed yet: worker.js keeps `require('zipkin')` "
+    "(OTM901) after `otmigrate rewrite --apply`",
 }
 
 
@@ -63,21 +71,30 @@ def test_before_migration_reports_the_zipkin_local_operation_leak(monkeypatch):
     assert ("worker/worker.js", 41, "OTM101") in found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the language rewriters do not migrate the whole demo yet: legacy "
-    "imports (OTM901) remain after `otmigrate rewrite --apply`",
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param(language, marks=pytest.mark.xfail(strict=True, reason=NOT_YET[language]))
+        if language in NOT_YET
+        else language
+        for language in SERVICES
+    ],
 )
-def test_after_rewrite_only_what_the_rewrite_cannot_fix_remains(tmp_path, monkeypatch):
-    demo = shutil.copytree(DEMO, tmp_path / "demo")
+def test_after_rewrite_only_what_the_rewrite_cannot_fix_remains(language, tmp_path, monkeypatch):
+    """The rewrite runs with the recommended lint profile too, so its report lists every finding left in
+    the code it wrote (`lint OTMnnn line N: why`), next to what it left for a person and why."""
+    service, survives = SERVICES[language]
+    root = shutil.copytree(DEMO / service, tmp_path / service)
+    (root / ".otmigrate.toml").write_text('[lint]\nprofile = "recommended"\n')
     rewrite = subprocess.run(
         [sys.executable, "-m", "otmigrate", "rewrite", "--apply", "."],
-        cwd=demo,
+        cwd=root,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert rewrite.returncode in (0, 1), rewrite.stderr
-    remaining = {(f["path"], f["code"]) for f in lint_json(demo, monkeypatch)}
-    assert remaining == SURVIVES
-    assert "OTM101" in rewrite.stdout  # the rewrite report says what it left for a person, and why
+    remaining = lint_json(root, monkeypatch)
+    assert {(f["path"], f["code"]) for f in remaining} == survives
+    for finding in remaining:
+        assert f"lint {finding['code']} line {finding['line']}: " in rewrite.stdout, rewrite.stdout

@@ -9,7 +9,6 @@ import pytest
 from conftest import case_id, cases, migrate, require_go
 from spantree import legacy_tree, otel_tree
 
-pytest.importorskip("otmigrate.engine", reason="the core engine has not landed yet")
 CASES = [pytest.param(c, id=case_id(c)) for c in cases()]
 
 

@@ -214,6 +214,8 @@ def migrate_package_calls(p: Pass) -> None:
     """GlobalTracer, SetGlobalTracer, NoopTracer, SpanFromContext, ContextWithSpan."""
     for call in p.root.find_all(kind="call_expression"):
         fn = call_name(call)
+        if p.is_claimed(call):
+            continue
         if p.is_q(fn, "opentracing", "GlobalTracer"):
             p.edit(call, p.tracer, "go-ot-global-tracer", "GlobalTracer() → otel.Tracer(name)")
         elif p.is_q(fn, "opentracing", "SpanFromContext", "ContextWithSpan"):
@@ -221,7 +223,7 @@ def migrate_package_calls(p: Pass) -> None:
         elif p.is_q(fn, "opentracing", "SetGlobalTracer", "InitGlobalTracer"):
             _set_global_tracer(p, call)
     for literal in p.root.find_all(kind="composite_literal"):
-        if p.is_q(literal.field("type"), "opentracing", "NoopTracer"):
+        if p.is_q(literal.field("type"), "opentracing", "NoopTracer") and not p.is_claimed(literal):
             p.edit(literal, 'noop.NewTracerProvider().Tracer("")', "go-ot-noop", "NoopTracer → noop tracer")
 
 
@@ -249,7 +251,7 @@ def migrate_nil_checks(p: Pass) -> None:
     for check in p.root.find_all(kind="binary_expression"):
         op = check.field("operator").text()
         left, right = check.field("left"), check.field("right")
-        if op not in ("==", "!=") or right.kind() != "nil" or not p.is_span(left):
+        if op not in ("==", "!=") or right.kind() != "nil" or not p.is_span(left) or p.is_claimed(check):
             continue
         valid = f"{left.text()}.SpanContext().IsValid()"
         p.edit(check, valid if op == "!=" else f"!{valid}", "go-ot-context", "span nil check → IsValid")
@@ -257,7 +259,7 @@ def migrate_nil_checks(p: Pass) -> None:
 
 def migrate_type_names(p: Pass) -> None:
     for typ in p.root.find_all(kind="qualified_type"):
-        if typ.parent() is not None and typ.parent().kind() == "composite_literal":
+        if p.is_claimed(typ) or (typ.parent() is not None and typ.parent().kind() == "composite_literal"):
             continue  # Tag{} / Tags{} / NoopTracer{} / FinishOptions{}: their calls translate them
         member = p.member_of(typ.text(), "opentracing")
         if member in TYPES:

@@ -1,0 +1,124 @@
+"""opentracing-go rewrites that the runnable fixtures cannot show: what is left for a person (TODO comment
+and report line), what waits for --unsafe-fixes, and name clashes with the new packages."""
+
+from __future__ import annotations
+
+from conftest import rewrite
+
+LEFTOVERS = """package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/log"
+)
+
+type payload struct{ N int }
+
+func send(ctx context.Context, req *http.Request, buf []byte, p payload) error {
+	span, ctx := opentracing.StartSpanFromContext(ctx, "send")
+	defer span.Finish()
+	span.SetTag("payload", p)
+	span.LogFields(log.Lazy(nil))
+	if err := opentracing.GlobalTracer().Inject(span.Context(), opentracing.Binary, buf); err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+func tag(span opentracing.Span) {
+	span.SetBaggageItem("k", "v")
+}
+"""
+
+
+def _held_back(outcome):
+    return sorted((c.kind, c.rule, c.line) for c in outcome.changes if c.kind != "migrated")
+
+
+def test_what_cannot_be_migrated_keeps_a_todo_and_a_report_line():
+    outcome = rewrite(LEFTOVERS, "svc/send.go")
+    assert outcome.error is None
+    out = outcome.text
+    for todo, code in [
+        ("opentracing.Binary has no OTel equivalent", "\tif err := opentracing.GlobalTracer().Inject("),
+        ("LogFields with a field otmigrate cannot translate", "\tspan.LogFields(log.Lazy(nil))"),
+        ("SetBaggageItem: put the baggage in a context", '\tspan.SetBaggageItem("k", "v")'),
+        ("SetTag value of unknown type", '\tspan.SetTag("payload", p)'),
+    ]:
+        assert f"// TODO(otmigrate): {todo}" in out.split(code)[0].splitlines()[-1], todo
+    assert '"github.com/opentracing/opentracing-go"' in out  # still used by what is left
+    assert 'ctx, span := otel.Tracer("main").Start(ctx, "send")' in out
+    assert _held_back(outcome) == [
+        ("manual", "go-ot-baggage", 30),
+        ("manual", "go-ot-inject", 18),
+        ("manual", "go-ot-log-fields", 17),
+        ("unsafe", "go-ot-error-returns", 18),
+        ("unsafe", "go-ot-error-returns", 22),
+        ("unsafe", "go-ot-set-tag", 16),
+    ]
+    again = rewrite(out, "svc/send.go")
+    assert again.text == out
+    assert len(_held_back(again)) == len(_held_back(outcome))  # still reported, no TODO added twice
+
+
+def test_unsafe_fixes_stringify_unknown_tags_and_record_returned_errors():
+    out = rewrite(LEFTOVERS, "svc/send.go", unsafe=True).text
+    assert 'span.SetAttributes(attribute.String("payload", fmt.Sprint(p)))' in out
+    recorded = "\t\tspan.RecordError(err)\n\t\tspan.SetStatus(codes.Error, err.Error())\n\t\treturn err\n"
+    assert out.count(recorded) == 2
+    assert '\t"fmt"\n' in out and '"go.opentelemetry.io/otel/codes"' in out
+    assert rewrite(out, "svc/send.go", unsafe=True).text == out
+    assert "RecordError" not in rewrite(LEFTOVERS, "svc/send.go").text
+
+
+CLASHES = """package main
+
+import (
+	"context"
+	"net/http"
+
+	ot "github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
+)
+
+func handle(ctx context.Context, r *http.Request) {
+	codes := []int{200, 500}
+	attribute := "x"
+	sc, err := ot.GlobalTracer().Extract(ot.HTTPHeaders, ot.HTTPHeadersCarrier(r.Header))
+	if err == nil {
+		attribute = "traced"
+	}
+	span := ot.StartSpan("handle", ot.ChildOf(sc))
+	defer span.Finish()
+	ext.Error.Set(span, len(codes) > 1)
+	span.SetTag("error", true)
+	span.SetTag("mode", attribute)
+	_ = ctx
+}
+"""
+
+
+def test_locals_named_like_new_packages_get_aliased_imports_and_contexts_get_fresh_names():
+    out = rewrite(CLASHES, "svc/handle.go").text
+    assert 'otelattribute "go.opentelemetry.io/otel/attribute"' in out
+    assert 'otelcodes "go.opentelemetry.io/otel/codes"' in out
+    assert 'span.SetStatus(otelcodes.Error, "")' in out
+    assert 'span.SetAttributes(otelattribute.String("mode", attribute))' in out
+    assert "codes := []int{200, 500}" in out and 'attribute = "traced"' in out
+    # ctx is a parameter already: the extracted context gets its own name and the check asks it
+    extract = "otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))"
+    assert f"scCtx := {extract}" in out
+    assert "if trace.SpanContextFromContext(scCtx).IsValid() {" in out
+    assert '_, span := otel.Tracer("main").Start(scCtx, "handle")' in out
+    # a computed error flag has no status mapping: left for a person
+    todo = "// TODO(otmigrate): ext.Error has no OTel translation"
+    assert f"{todo}\n\text.Error.Set(span, len(codes) > 1)" in out
+    assert rewrite(out, "svc/handle.go").text == out

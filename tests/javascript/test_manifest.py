@@ -47,6 +47,13 @@ def test_jaeger_client_brings_the_otlp_exporter_and_both_propagators() -> None:
     assert "jaeger-client" not in names
 
 
+def test_zipkin_instrumentation_brings_the_otel_instrumentations() -> None:
+    text = _manifest(dependencies={"zipkin": "^0.22.0", "zipkin-instrumentation-express": "^0.22.0"})
+    deps = json.loads(update_manifest("package.json", text))["dependencies"]
+    assert deps["@opentelemetry/instrumentation-express"] == "0.60.0"
+    assert deps["@opentelemetry/instrumentation-http"] == "0.212.0"
+
+
 def test_each_section_keeps_its_own_packages() -> None:
     text = _manifest(dependencies={"left-pad": "1.0.0"}, devDependencies={"opentracing": "^0.14.7"})
     out = json.loads(update_manifest("package.json", text))

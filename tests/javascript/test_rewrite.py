@@ -4,6 +4,7 @@ honest strict xfail: it starts failing (XPASS) the moment the rewriter catches u
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from otmigrate.languages import LANGUAGES
 from otmigrate.rulefiles import load_rules
 from otmigrate.ruletest import check_rules
 
-from .jsharness import FIXTURES, fixture_cases, program
+from .jsharness import FIXTURES, fixture_cases, program, require_node
 
 JS = LANGUAGES["javascript"]
 CASES = fixture_cases()
@@ -27,8 +28,8 @@ def _rules() -> list:
     return [r for r in load_rules() if r.language.name == "javascript"]
 
 
-def _rewrite(text: str, name: str) -> str:
-    outcome = rewrite_source(text, name, JS, _rules(), Settings())
+def _rewrite(text: str, name: str, settings: Settings | None = None) -> str:
+    outcome = rewrite_source(text, name, JS, _rules(), settings or Settings())
     assert outcome.error is None, outcome.error
     return outcome.text
 
@@ -66,3 +67,40 @@ def test_rewrite_is_idempotent(case: Path) -> None:
 def test_migrated_code_is_left_alone(case: Path) -> None:
     expected = program(case, "expected")
     assert _rewrite(expected.read_text(), str(expected)) == expected.read_text()
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_rewrite_output_passes_node_check(case: Path, tmp_path: Path) -> None:
+    """Layer 3 for what the rewriter writes (the equivalence test runs expected.*, which it equals)."""
+    node = require_node()
+    src = program(case, "input")
+    out = tmp_path / f"migrated{src.suffix}"
+    out.write_text(_rewrite(src.read_text(), str(src)))
+    proc = subprocess.run([node, "--check", str(out)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_every_manual_item_leaves_a_todo_in_the_code() -> None:
+    src = program(FIXTURES / "opentracing" / "manual-todos", "input")
+    outcome = rewrite_source(src.read_text(), str(src), JS, _rules(), Settings())
+    manual = [c for c in outcome.changes if c.kind == "manual"]
+    assert len(manual) == 6
+    for change in manual:
+        assert f"// TODO(otmigrate): {change.message}" in outcome.text
+
+
+PARENTLESS = """\
+const opentracing = require('opentracing');
+const tracer = opentracing.globalTracer();
+const outer = tracer.startSpan('outer');
+const inner = tracer.startSpan('inner', {childOf: outer});
+"""
+
+
+def test_parentless_spans_stay_roots_unless_configured() -> None:
+    as_roots = _rewrite(PARENTLESS, "x.js")
+    assert "tracer.startSpan('outer', {root: true})" in as_roots
+    from_active = _rewrite(PARENTLESS, "x.js", Settings(js_root_spans=False))
+    assert "tracer.startSpan('outer');" in from_active
+    for text in (as_roots, from_active):
+        assert "tracer.startSpan('inner', {}, trace.setSpan(context.active(), outer))" in text

@@ -20,6 +20,9 @@ VERSIONS = {
     "@opentelemetry/core": "2.12.0",
     "@opentelemetry/exporter-trace-otlp-http": "0.212.0",
     "@opentelemetry/exporter-zipkin": "2.12.0",
+    "@opentelemetry/instrumentation": "0.212.0",
+    "@opentelemetry/instrumentation-express": "0.60.0",
+    "@opentelemetry/instrumentation-http": "0.212.0",
     "@opentelemetry/propagator-b3": "2.12.0",
     "@opentelemetry/propagator-jaeger": "2.12.0",
     "@opentelemetry/resources": "2.12.0",
@@ -34,6 +37,11 @@ _SDK = [
     "@opentelemetry/sdk-trace-base",
     "@opentelemetry/sdk-trace-node",
     "@opentelemetry/semantic-conventions",
+]
+_INSTRUMENTATION = [
+    "@opentelemetry/instrumentation",
+    "@opentelemetry/instrumentation-http",
+    "@opentelemetry/instrumentation-express",
 ]
 REPLACEMENTS = {
     "opentracing": ["@opentelemetry/api"],
@@ -53,6 +61,8 @@ SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDepe
 def _replacement(package: str) -> list[str] | None:
     if package in REPLACEMENTS:
         return REPLACEMENTS[package]
+    if package.startswith("zipkin-instrumentation-"):
+        return [*REPLACEMENTS["zipkin"], *_INSTRUMENTATION]
     if package.startswith("zipkin-"):
         return REPLACEMENTS["zipkin"]
     if package in ("@types/opentracing", "@types/jaeger-client", "@types/zipkin"):

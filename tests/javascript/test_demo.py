@@ -1,15 +1,19 @@
-"""The demo worker (fixtures/demo/worker) runs, handles a request that carries B3 headers, and reports
-its spans to a (fake) Zipkin collector in the caller's trace. The migrated demo is not proven yet: the
-zipkin rewrite does not exist (see notes/javascript-status.md)."""
+"""The demo worker (fixtures/demo/worker), before and after `otmigrate rewrite --apply`: each runs,
+handles a request that carries B3 headers, and reports its spans to a (fake) Zipkin collector in the
+caller's trace (issue 5, step 5). The migrated one runs on the OTel SDK from the harness's node_modules."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -33,10 +37,21 @@ class _Collector(BaseHTTPRequestHandler):
     spans: ClassVar[list[dict]] = []
 
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["content-length"]))
+        body = self._body()
         _Collector.spans.extend(json.loads(body))
         self.send_response(202)
         self.end_headers()
+
+    def _body(self) -> bytes:
+        """zipkin-transport-http sends a content-length; the OTel ZipkinExporter sends chunks."""
+        if self.headers["content-length"] is not None:
+            return self.rfile.read(int(self.headers["content-length"]))
+        chunks = []
+        while size := int(self.rfile.readline().strip(), 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+        self.rfile.readline()
+        return b"".join(chunks)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -51,27 +66,108 @@ def collector():
     server.shutdown()
 
 
-def test_legacy_worker_serves_and_reports_spans(collector: str) -> None:
-    node = require_node()
+def _serve(
+    node: str, worker: Path, collector: str, job: dict, env: dict[str, str], expect: set[str]
+) -> tuple[int, dict]:
+    """Start the worker, POST one job with B3 headers, wait (5 s at most) for the `expect`ed span
+    names to reach the collector, stop the worker; (status, body)."""
     port = _free_port()
-    env = dict(os.environ, WORKER_PORT=str(port), ZIPKIN_ENDPOINT=collector, NODE_PATH=str(NODE_MODULES))
-    proc = subprocess.Popen([node, str(WORKER)], env=env, stdout=subprocess.PIPE, text=True)
+    env = dict(os.environ, WORKER_PORT=str(port), ZIPKIN_ENDPOINT=collector, **env)
+    proc = subprocess.Popen(
+        [node, str(worker)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
-        assert "listening" in proc.stdout.readline()
-        job = {"order_id": "o-1", "items": [{"sku": "a", "qty": 2}, {"sku": "b"}]}
+        line = proc.stdout.readline()
+        assert "listening" in line, proc.stderr.read() if proc.poll() is not None else line
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/jobs",
             data=json.dumps(job).encode(),
             method="POST",
             headers={"X-B3-TraceId": TRACE_ID, "X-B3-SpanId": "48485a3953bb6124", "X-B3-Sampled": "1"},
         )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            assert json.load(response) == {"order_id": "o-1", "processed": 2, "total_qty": 3}
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                status, body = response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            status, body = error.code, json.load(error)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and len(_Collector.spans) < 4:
+        while time.monotonic() < deadline and not expect <= {span.get("name") for span in _Collector.spans}:
             time.sleep(0.1)
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+    return status, body
+
+
+GOOD_JOB = {"order_id": "o-1", "items": [{"sku": "a", "qty": 2}, {"sku": "b"}]}
+LEGACY_SPANS = {"parse-job", "validate", "run-job"}
+MIGRATED_SPANS = {*LEGACY_SPANS, "POST /jobs"}  # the server span: the HTTP instrumentation's
+
+
+def test_legacy_worker_serves_and_reports_spans(collector: str) -> None:
+    node = require_node()
+    status, body = _serve(node, WORKER, collector, GOOD_JOB, {"NODE_PATH": str(NODE_MODULES)}, LEGACY_SPANS)
+    assert (status, body) == (200, {"order_id": "o-1", "processed": 2, "total_qty": 3})
     names = {s.get("name") for s in _Collector.spans if s["traceId"] == TRACE_ID}
-    assert {"parse-job", "validate", "run-job"} <= names, _Collector.spans
+    assert names >= LEGACY_SPANS, _Collector.spans
+
+
+def _rewrite(folder: Path, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "otmigrate", "rewrite", *options, str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo worker after `otmigrate rewrite --apply`, able to load the harness packages."""
+    folder = tmp_path_factory.mktemp("demo") / "worker"
+    shutil.copytree(WORKER.parent, folder)
+    applied = _rewrite(folder, "--apply")
+    assert applied.returncode in (0, 1), applied.stderr
+    (folder / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+    return folder
+
+
+def test_migrated_worker_has_no_legacy_import(migrated: Path) -> None:
+    source = (migrated / "worker.js").read_text()
+    assert not re.search(r"""require\(\s*['"](zipkin|jaeger-client|opentracing)""", source), source
+    assert "@opentelemetry/sdk-trace-node" in source
+    again = _rewrite(migrated)
+    assert again.returncode == 0, f"a second rewrite still changes the demo:\n{again.stdout}"
+
+
+def test_migrated_worker_serves_and_reports_spans_in_the_callers_trace(
+    migrated: Path, collector: str
+) -> None:
+    node = require_node()
+    status, body = _serve(node, migrated / "worker.js", collector, GOOD_JOB, {}, MIGRATED_SPANS)
+    assert (status, body) == (200, {"order_id": "o-1", "processed": 2, "total_qty": 3})
+    spans = {s.get("name"): s for s in _Collector.spans if s["traceId"].endswith(TRACE_ID)}
+    assert set(spans) >= MIGRATED_SPANS, _Collector.spans
+    server = spans["POST /jobs"]
+    assert server["kind"] == "SERVER" and server["parentId"] == "48485a3953bb6124"
+    assert server["localEndpoint"]["serviceName"] == "worker"
+    assert spans["run-job"]["tags"]["job.total_qty"] == "3"
+    assert {spans[n]["parentId"] for n in ("parse-job", "validate", "run-job")} == {server["id"]}
+
+
+def test_migrated_worker_reports_a_rejected_job_as_an_error(migrated: Path, collector: str) -> None:
+    node = require_node()
+    status, body = _serve(
+        node,
+        migrated / "worker.js",
+        collector,
+        {"order_id": "o-2", "items": [{}]},
+        {},
+        {"POST /jobs", "validate"},
+    )
+    assert (status, body) == (422, {"error": "item 0 has no sku"})
+    spans = {s.get("name"): s for s in _Collector.spans if s["traceId"].endswith(TRACE_ID)}
+    server = spans["POST /jobs"]
+    assert server["tags"]["http.status_code"] == "422"
+    assert [a["value"] for a in server.get("annotations", [])] == ["exception"], server
+    assert "validate" in spans, "the span the error left through still ends"

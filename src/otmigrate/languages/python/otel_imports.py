@@ -38,11 +38,27 @@ OTEL_NAMES = {
 
 
 ALIASES = {"otel_context": "context"}
+# API names the rewrites write bare. A file that reaches its tracing API through modules (`import
+# opentracing`, `from opentracing.ext import tags`) gets them through their module, as it did before.
+THROUGH_MODULE = {
+    "SpanKind": "trace", "Status": "trace", "StatusCode": "trace", "Link": "trace",
+    "NonRecordingSpan": "trace", "Context": "otel_context",
+}  # fmt: skip
+# Legacy modules a `from package import name` can bind (the rest of what they export are classes).
+LEGACY_MODULES = {
+    "opentracing.ext", "opentracing.ext.tags", "opentracing.tags", "opentracing.logs",
+    "opentracing.propagation", "opentracing.tracer", "opentracing.scope_managers",
+    "opentracing.mocktracer", "jaeger_client.config", "py_zipkin.zipkin", "py_zipkin.transport",
+    "py_zipkin.encoding", "py_zipkin.util", "py_zipkin.request_helpers", "py_zipkin.storage",
+}  # fmt: skip
 
 
 def fix_imports(source: str) -> str | None:
     module = cst.parse_module(source)
     used, bound = _names(module)
+    if used & THROUGH_MODULE.keys() - bound and _imports_modules(module):
+        module = module.visit(_ThroughModule(THROUGH_MODULE.keys() - bound))
+        used, bound = _names(module)
     body = list(module.body)
     out: list[cst.BaseStatement] = []
     runs: list[tuple[int, Sequence[cst.EmptyLine]]] = []  # (position, blank lines) of removed imports
@@ -82,6 +98,65 @@ def fix_imports(source: str) -> str | None:
         out[0] = out[0].with_changes(leading_lines=[line for line in out[0].leading_lines if line.comment])
     new = module.with_changes(body=out).code
     return new if new != source else None
+
+
+def _imports_modules(module: cst.Module) -> bool:
+    """Whether the file's tracing imports bind modules only: its legacy imports while it has any, else
+    its OpenTelemetry API imports (`from opentelemetry import trace`, not `...trace import SpanKind`)."""
+    legacy: list[bool] = []
+    otel: list[bool] = []
+    for statement in module.body:
+        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+            continue
+        node = statement.body[0]
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                root = dotted(alias.name).split(".")[0]
+                (legacy if root in LEGACY_ROOTS else otel if root == "opentelemetry" else []).append(True)
+        elif isinstance(node, cst.ImportFrom) and node.module is not None and not node.relative:
+            base = dotted(node.module)
+            names = [] if isinstance(node.names, cst.ImportStar) else [dotted(a.name) for a in node.names]
+            if base.split(".")[0] in LEGACY_ROOTS:
+                legacy += [f"{base}.{name}" in LEGACY_MODULES for name in names]
+            elif base == "opentelemetry":
+                otel.append(True)
+            elif base in ("opentelemetry.trace", "opentelemetry.context"):
+                otel.append(False)
+    return all(legacy) if legacy else bool(otel) and all(otel)
+
+
+class _ThroughModule(cst.CSTTransformer):
+    """`SpanKind` -> `trace.SpanKind` where a name is read (not an attribute, keyword or import)."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    # An attribute's name and a keyword are not names read: only the object and the value are visited.
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return False
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        return updated.with_changes(value=original.value.visit(self))
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        return False
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        return updated.with_changes(value=original.value.visit(self))
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if original.value in self.names:
+            return cst.Attribute(
+                value=cst.Name(THROUGH_MODULE[original.value]), attr=cst.Name(original.value)
+            )
+        return updated
 
 
 def _names(module: cst.Module) -> tuple[set[str], set[str]]:

@@ -21,7 +21,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 from conftest import ROOT, require_go
 from gorun import GOENV, HARNESS
 
@@ -145,12 +144,6 @@ def _get(url: str, headers: dict[str, str]) -> tuple[int, str]:
             time.sleep(0.1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='demo main.go:116 `span.SetTag("item."+name+".price", price)`: `price` ranges over a '
-    "map[string]int returned by loadItems, the opentracing-go rewrite types it only with --unsafe-fixes, so "
-    "SetTag stays and the build fails (notes/go-requests.md, item 7)",
-)
 def test_demo_builds_and_serves_with_the_otel_sdk(tmp_path):
     _build_and_serve(_rewrite(tmp_path))
 

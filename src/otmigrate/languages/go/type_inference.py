@@ -36,6 +36,10 @@ _COMPARISONS = ("==", "!=", "<", ">", "<=", ">=", "&&", "||")
 def declared_types(root: SgNode) -> dict[str, str]:
     """Declared type by name: parameters, vars, consts, `:=` locals; struct fields as `.Field`."""
     types: dict[str, str] = {}
+    for f in root.find_all(kind="function_declaration"):
+        result = f.field("result")
+        if result is not None and result.kind() != "parameter_list":
+            types[f"{f.field('name').text()}()"] = result.text()  # what a call to it returns
     for p in root.find_all(kind="parameter_declaration"):
         t = p.field("type")
         for n in p.children():
@@ -60,7 +64,32 @@ def declared_types(root: SgNode) -> dict[str, str]:
                 typ = literal_type(value, types)
                 if typ:
                     types.setdefault(name.text(), typ)
+    for clause in root.find_all(kind="range_clause"):
+        _range_types(clause, types)
     return types
+
+
+def _range_types(clause: SgNode, types: dict[str, str]) -> None:
+    """`for k, v := range x` over a map, slice or string of known type."""
+    left = clause.field("left")
+    over = type_of(clause.field("right"), types) or ""
+    names = [n.text() for n in named(left.children())] if left is not None else []
+    if over.startswith("map["):
+        depth, end = 0, 3
+        for end in range(3, len(over)):
+            depth += {"[": 1, "]": -1}.get(over[end], 0)
+            if depth == 0:
+                break
+        key, value = over[4:end], over[end + 1 :]
+    elif over.startswith("[]"):
+        key, value = "int", over[2:]
+    elif over == "string":
+        key, value = "int", "rune"
+    else:
+        return
+    for name, typ in zip(names, (key, value), strict=False):
+        if name != "_":
+            types.setdefault(name, typ)
 
 
 def literal_type(node: SgNode, types: dict[str, str] | None = None) -> str | None:
@@ -76,6 +105,8 @@ def literal_type(node: SgNode, types: dict[str, str] | None = None) -> str | Non
         return "bool"
     if fn in ("len", "cap"):
         return "int"
+    if types is not None and f"{fn}()" in types:
+        return types[f"{fn}()"]
     if fn in CONSTRUCTOR_OF_TYPE or fn in WIDENED:
         return fn
     if fn == "make":

@@ -11,7 +11,7 @@ def test_requirements_txt():
         "flask>=3\n"
         "opentelemetry-api~=1.45\n"
         "opentelemetry-sdk~=1.45\n"
-        "opentelemetry-exporter-otlp~=1.45\n"
+        "opentelemetry-exporter-otlp-proto-http~=1.45\n"
         "opentelemetry-propagator-b3~=1.45\n"
         "opentelemetry-propagator-jaeger~=1.45\n"
         "requests\n"
@@ -26,7 +26,8 @@ def test_pyproject_dependencies_keep_the_rest_of_the_file():
     assert update_manifest("pyproject.toml", text) == (
         '[project]\nname = "svc"\ndependencies = [\n    "flask>=3",\n'
         '    "opentelemetry-api~=1.45",\n    "opentelemetry-sdk~=1.45",\n'
-        '    "opentelemetry-exporter-otlp~=1.45",\n    "opentelemetry-exporter-zipkin-json~=1.45",\n]\n\n'
+        '    "opentelemetry-exporter-otlp-proto-http~=1.45",\n'
+        '    "opentelemetry-exporter-zipkin-json~=1.45",\n]\n\n'
         "[tool.ruff]\nline-length = 100\n"
     )
 
@@ -35,12 +36,13 @@ def test_setup_cfg_and_setup_py():
     cfg = "[options]\ninstall_requires =\n    opentracing>=2\n    six\npackages = find:\n"
     assert update_manifest("setup.cfg", cfg) == (
         "[options]\ninstall_requires =\n    opentelemetry-api~=1.45\n    opentelemetry-sdk~=1.45\n"
-        "    opentelemetry-exporter-otlp~=1.45\n    six\npackages = find:\n"
+        "    opentelemetry-exporter-otlp-proto-http~=1.45\n    six\npackages = find:\n"
     )
     py = 'setup(\n    name="svc",\n    install_requires=[\n        "opentracing",\n    ],\n)\n'
     assert update_manifest("setup.py", py) == (
         'setup(\n    name="svc",\n    install_requires=[\n        "opentelemetry-api~=1.45",\n'
-        '        "opentelemetry-sdk~=1.45",\n        "opentelemetry-exporter-otlp~=1.45",\n    ],\n)\n'
+        '        "opentelemetry-sdk~=1.45",\n'
+        '        "opentelemetry-exporter-otlp-proto-http~=1.45",\n    ],\n)\n'
     )
 
 

@@ -13,7 +13,9 @@ import re
 MANIFEST_NAMES = ("requirements*.txt", "pyproject.toml", "setup.cfg", "setup.py")
 
 OTEL_VERSION = "~=1.45"  # the release the fixtures are tested with (tests/python)
-BASE = ["opentelemetry-api", "opentelemetry-sdk", "opentelemetry-exporter-otlp"]
+# The migrated set-ups import the OTLP exporter over HTTP only (sdk_setup.py); the meta-package
+# `opentelemetry-exporter-otlp` would also pull the gRPC exporter and grpcio.
+BASE = ["opentelemetry-api", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"]
 # What each legacy package's migrated set-up may import besides the base packages.
 EXTRA = {
     "jaeger-client": ["opentelemetry-propagator-b3", "opentelemetry-propagator-jaeger"],

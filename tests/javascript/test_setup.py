@@ -1,0 +1,116 @@
+"""The tracer set-ups of the jaeger and zipkin fixtures configure what the legacy set-ups did (§7, §8).
+
+The span-tree comparison (test_equivalence) runs both sides with forced in-memory recording, so it
+cannot see a wrong sampler, a lost process tag or a propagator that stopped speaking the legacy format.
+setup_probe.js runs each program with its real set-up (only the network is cut off) and reports, per
+set-up: service name, process tags / resource attributes, sampler and the headers it injects. Here the
+legacy description is put in OTel terms, independently of the rewriter, and compared.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .jsharness import FIXTURES, program, require_node, stage
+
+PROBE = Path(__file__).parent / "setup_probe.js"
+MARK = "otmigrate-setup-probe: "
+CASES = sorted(p for library in ("jaeger", "zipkin") for p in (FIXTURES / library).iterdir() if p.is_dir())
+IDS = [str(c.relative_to(FIXTURES)) for c in CASES]
+HEADER_FORMATS = {
+    "uber-trace-id": "jaeger",
+    "x-b3-traceid": "b3multi",
+    "b3": "b3",
+    "traceparent": "tracecontext",
+}
+SDK_OWN = ("telemetry.sdk.", "process.", "host.")  # what the OTel SDK adds to every resource by itself
+
+
+def legacy_sampler(text: str) -> str:
+    """jaeger-client / zipkin-js sampler → the ParentBased OTel sampler that decides the same (§7)."""
+    if text in ("ConstSampler(always)", "always sample", "Sampler(always sample)"):
+        return "parentbased:always_on"
+    if text in ("ConstSampler(never)", "never sample", "Sampler(never sample)"):
+        return "parentbased:always_off"
+    rate = re.search(r"(?:samplingRate|sampleRate)=([\d.e-]+)", text)
+    return f"parentbased:ratio:{float(rate.group(1))}" if rate else text
+
+
+def otel_sampler(text: str) -> str:
+    root = re.match(r"ParentBased\{root=([^,]+),", text)
+    if root is None:
+        return text
+    ratio = re.fullmatch(r"TraceIdRatioBased\{([\d.e-]+)\}", root.group(1))
+    names = {"AlwaysOnSampler": "always_on", "AlwaysOffSampler": "always_off"}
+    return "parentbased:" + (
+        f"ratio:{float(ratio.group(1))}" if ratio else names.get(root.group(1), root.group(1))
+    )
+
+
+def formats(headers: list[str]) -> set[str]:
+    return {HEADER_FORMATS[h.lower()] for h in headers if h.lower() in HEADER_FORMATS}
+
+
+def strings(attributes: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in attributes.items() if not k.startswith(SDK_OWN)}
+
+
+def probe(node: str, path: Path, side: str) -> list[dict[str, Any]]:
+    proc = subprocess.run(
+        [node, str(PROBE), side, str(path)], capture_output=True, text=True, timeout=60, check=False
+    )
+    marked = [line for line in proc.stdout.splitlines() if line.startswith(MARK)]
+    assert proc.returncode == 0 and marked, f"{path} ({side}) did not run:\n{proc.stderr}"
+    return json.loads(marked[-1][len(MARK) :])
+
+
+@pytest.fixture(scope="module")
+def probes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    node = require_node()
+    work = tmp_path_factory.mktemp("js-setup")
+    jobs = {}
+    for case, cid in zip(CASES, IDS, strict=True):
+        for stem, side in (("input", "legacy"), ("expected", "otel")):
+            source = program(case, stem)
+            staged = stage(work, f"{cid.replace('/', '__')}__{stem}", source.read_text(), source.suffix)
+            jobs[f"{cid}:{stem}"] = (staged, side)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = pool.map(lambda job: probe(node, *job), jobs.values())
+    return dict(zip(jobs, results, strict=True))
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_setup_configures_what_the_legacy_setup_did(
+    case: Path, probes: dict[str, list[dict[str, Any]]]
+) -> None:
+    cid = str(case.relative_to(FIXTURES))
+    legacy, otel = probes[f"{cid}:input"], probes[f"{cid}:expected"]
+    assert legacy, "the legacy program set no tracer up: nothing to compare"
+    assert len(otel) == len(legacy), "one provider per legacy tracer"
+    for old, new in zip(legacy, otel, strict=True):
+        assert new["service"] == old["service"]
+        assert strings(new["attributes"]) == strings(old["attributes"])
+        assert otel_sampler(new["sampler"]) == legacy_sampler(old["sampler"])
+        assert formats(old["headers"]) <= formats(new["headers"]), "the legacy wire format is no longer sent"
+        assert "tracecontext" in formats(new["headers"])
+
+
+def test_the_comparison_catches_a_wrong_setup() -> None:
+    """The normalisation must tell samplers and wire formats apart, or the test above proves nothing."""
+    assert legacy_sampler("ProbabilisticSampler(samplingRate=0.25)") == otel_sampler(
+        "ParentBased{root=TraceIdRatioBased{0.25}, remoteParentSampled=AlwaysOnSampler, x}"
+    )
+    assert legacy_sampler("ConstSampler(never)") != otel_sampler("ParentBased{root=AlwaysOnSampler, x}")
+    assert legacy_sampler("Sampler(countingSampler: sampleRate=0.5)") == "parentbased:ratio:0.5"
+    assert otel_sampler("TraceIdRatioBased{0.5}") != "parentbased:ratio:0.5", (
+        "a sampler that is not parent-based"
+    )
+    assert formats(["X-B3-TraceId", "X-B3-SpanId"]) == {"b3multi"}
+    assert not formats(["uber-trace-id"]) <= formats(["traceparent", "b3"])

@@ -48,3 +48,21 @@ def test_expected_output_behaves_like_input(case: Path, runs: dict[str, dict]) -
     legacy_tree = normalise(legacy["spans"], library)
     assert legacy_tree, "the legacy program produced no spans: the harness saw nothing to compare"
     assert normalise(otel["spans"], library) == legacy_tree
+
+
+def test_a_span_left_unended_on_the_error_path_is_caught(tmp_path: Path) -> None:
+    """The comparison can fail: without the `.finally` the rewrite adds, the rejected lookup's span is
+    never ended, so OTel never exports it, while the legacy MockTracer still reports it."""
+    node = require_node()
+    case = FIXTURES / "opentracing" / "lifecycle-wrap"
+    good = program(case, "expected").read_text()
+    migrated_end = "    return order;\n  }).finally(() => span.end());"
+    bad = good.replace(migrated_end, "    span.end();\n    return order;\n  });")
+    assert bad != good
+    legacy = stage(tmp_path, "legacy", program(case, "input").read_text(), ".js")
+    listing = [
+        {"id": "legacy", "file": str(legacy), "side": "legacy"},
+        {"id": "bad", "file": str(stage(tmp_path, "bad", bad, ".js")), "side": "otel"},
+    ]
+    runs = run_programs(node, tmp_path, listing)
+    assert normalise(runs["bad"]["spans"], "opentracing") != normalise(runs["legacy"]["spans"], "opentracing")

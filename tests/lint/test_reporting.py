@@ -207,3 +207,16 @@ def test_config_selects_profiles_severity_and_per_file_ignores(repo, monkeypatch
     assert got == {("OTM901", "info"), ("OTM403", "warning")}
     bad = Settings(root=repo, lint={"profile": "everything"})
     assert lint(repo, monkeypatch, settings=bad)[0] == 2
+
+
+def test_a_process_pool_reports_what_a_serial_run_does(tmp_path, monkeypatch, capsys):
+    """`--jobs 2` over enough files to start the pool: same findings, same order, same one-line errors."""
+    for i in range(24):
+        (tmp_path / f"svc{i}.go").write_text(LEAKY_GO)
+        (tmp_path / f"app{i}.py").write_text(LEGACY_PY)
+    (tmp_path / "broken.py").write_text("import opentracing\ndef f(:\n")
+    serial = lint(tmp_path, monkeypatch, output_format="json", jobs=1)
+    serial_err = capsys.readouterr().err
+    pooled = lint(tmp_path, monkeypatch, output_format="json", jobs=2)
+    assert pooled == serial and len(json.loads(serial[1])) == 24 * 3
+    assert capsys.readouterr().err == serial_err and "broken.py: syntax error" in serial_err

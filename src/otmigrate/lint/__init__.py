@@ -114,6 +114,54 @@ def _added_since(
     return baselines.filter_new(found, baselines.counts(before))
 
 
+@dataclass
+class FileResult:
+    """What linting one file gave: its findings (with its lines, for the code frames), or an error."""
+
+    findings: list[Finding] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    error: str | None = None
+    checked: bool = False
+    fixed: int = 0
+
+
+_worker_setup: tuple[LintOptions, object] | None = None
+
+
+def _setup_worker(options: LintOptions, config) -> None:
+    """Per process (the caller's, or each pool worker's): what every file is linted with."""
+    global _worker_setup
+    _worker_setup = (options, config)
+
+
+def lint_file(item: tuple[Path, str]) -> FileResult:
+    """Read, lint and (with `--fix`) repair one file; bad input becomes a one-line error, not an exception."""
+    from otmigrate.languages import LANGUAGES
+    from otmigrate.lint import baseline as baselines
+    from otmigrate.sourcefile import SourceError, read_tracing_source, write_atomic
+
+    options, config = _worker_setup
+    file, language = item
+    try:
+        source = read_tracing_source(file, LANGUAGES[language], include_otel=True)
+        if source is None:
+            return FileResult()
+        text, path = source.text, os.path.relpath(file)
+        found = analyze(path, text, language, config)
+        fixes = [f.fix for f in found if f.fix] if options.fix else []
+        fixed = 0
+        if fixes:
+            text = apply_fixes(text, fixes)
+            write_atomic(source, text)
+            found = analyze(path, text, language, config)
+            fixed = len(fixes) - sum(1 for f in found if f.fix)
+        if options.new_from_rev and found:
+            found = _added_since(options.new_from_rev, source, path, language, found, config)
+    except (LintSyntaxError, SourceError, baselines.BaselineError) as exc:
+        return FileResult(error=str(exc), checked=True)
+    return FileResult(found, text.splitlines() if found else [], None, True, fixed)
+
+
 def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
     """The whole `otmigrate lint` command; returns the exit code (0 clean, 1 findings, 2 usage error)."""
     from otmigrate.discovery import discover
@@ -121,7 +169,6 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
     from otmigrate.lint.registry import RULES
     from otmigrate.lint.report import render
     from otmigrate.lint.settings import LintConfigError, resolve
-    from otmigrate.sourcefile import SourceError, read_tracing_source, write_atomic
 
     try:
         config = resolve(
@@ -130,43 +177,27 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
     except LintConfigError as exc:
         print(f"otmigrate: {exc}", file=sys.stderr)
         return 2
+    items = [(c.path, c.language.name) for c in discover(options.paths, settings) if c.language is not None]
+    if options.jobs > 1:
+        from otmigrate.pool import map_files  # the pool's imports cost start-up time: only when asked
+
+        results = map_files(lint_file, items, options.jobs, _setup_worker, (options, config))
+    else:
+        _setup_worker(options, config)
+        results = map(lint_file, items)
     findings: list[Finding] = []
     sources: dict[str, list[str]] = {}
     errors = checked = fixed = fixed_files = 0
-    for candidate in discover(options.paths, settings):
-        if candidate.language is None:
-            continue
-        try:
-            source = read_tracing_source(candidate.path, candidate.language, include_otel=True)
-        except SourceError as exc:
-            print(f"otmigrate: {exc}", file=sys.stderr)
+    for (file, _), result in zip(items, results, strict=True):
+        checked += result.checked
+        fixed += result.fixed
+        fixed_files += result.fixed > 0
+        if result.error is not None:
+            print(f"otmigrate: {result.error}", file=sys.stderr)
             errors += 1
-            continue
-        if source is None:
-            continue
-        text = source.text
-        path = os.path.relpath(candidate.path)
-        checked += 1
-        try:
-            found = analyze(path, text, candidate.language.name, config)
-            fixes = [f.fix for f in found if f.fix] if options.fix else []
-            if fixes:
-                text = apply_fixes(text, fixes)
-                write_atomic(source, text)
-                found = analyze(path, text, candidate.language.name, config)
-                fixed += len(fixes) - sum(1 for f in found if f.fix)
-                fixed_files += 1
-            if options.new_from_rev and found:
-                found = _added_since(
-                    options.new_from_rev, source, path, candidate.language.name, found, config
-                )
-        except (LintSyntaxError, SourceError, baselines.BaselineError) as exc:
-            print(f"otmigrate: {exc}", file=sys.stderr)
-            errors += 1
-            continue
-        if found:
-            sources[path] = text.splitlines()
-        findings += found
+        elif result.findings:
+            sources[os.path.relpath(file)] = result.lines
+            findings += result.findings
 
     if options.fix:
         print(f"otmigrate: fixed {fixed} findings in {fixed_files} files", file=sys.stderr)

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from ast_grep_py import SgNode
 
 from otmigrate.lint import flow
-from otmigrate.lint.checks.lifecycle import SpanTracker, calls_outside_closures, escapes
+from otmigrate.lint.checks.lifecycle import (
+    BLOCK_SCOPED_SPAN,
+    SpanTracker,
+    calls_outside_closures,
+    escapes,
+)
 from otmigrate.lint.context import FileContext
 from otmigrate.lint.flow import OPEN
 from otmigrate.lint.model import Example, Rule
@@ -363,19 +368,7 @@ func load(ctx context.Context) (err error) {
 }
 """,
             ),
-            Example(
-                "go",
-                "trap: return outside the span's scope (spancheck #25)",
-                """
-func handle(ctx context.Context, warm bool) error {
-	if warm {
-		_, span := tracer.Start(ctx, "warm")
-		span.End()
-	}
-	return errors.New("late")
-}
-""",
-            ),
+            BLOCK_SCOPED_SPAN,
             Example(
                 "go",
                 "trap: sentinel and domain errors are expected, not recorded",

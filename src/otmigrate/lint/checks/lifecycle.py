@@ -558,6 +558,21 @@ def check_attach_detach(ctx: FileContext) -> None:
             )
 
 
+# Shared by OTM101 and the error-path rules OTM201/OTM202, which reuse the same scope rule.
+BLOCK_SCOPED_SPAN = Example(
+    "go",
+    "trap: span in an inner block, return outside it (spancheck #25)",
+    """
+func handle(ctx context.Context, x bool) error {
+	if x {
+		_, span := tracer.Start(ctx, "inner")
+		span.End()
+	}
+	return errors.New("late")
+}
+""",
+)
+
 RULES = (
     Rule(
         code="OTM101",
@@ -637,19 +652,7 @@ func handle(ctx context.Context) (err error) {
 }
 """,
             ),
-            Example(
-                "go",
-                "trap: span in an inner block, return outside it (spancheck #25)",
-                """
-func handle(ctx context.Context, x bool) error {
-	if x {
-		_, span := tracer.Start(ctx, "inner")
-		span.End()
-	}
-	return errors.New("late")
-}
-""",
-            ),
+            BLOCK_SCOPED_SPAN,
             Example(
                 "go",
                 "positive: span in an inner block that leaves it open",

@@ -17,14 +17,31 @@ LEGACY_MODULES = (
     "github.com/openzipkin/zipkin-go",
     "github.com/openzipkin-contrib/zipkin-go-opentracing",
 )
-OTEL_MODULES = {
-    "go.opentelemetry.io/otel": "v1.47.0",
-    "go.opentelemetry.io/otel/trace": "v1.47.0",
+OTEL_VERSION = "v1.47.0"
+OTEL_MODULES = {  # every OTel module migrated code imports, at the version the fixtures were proven with
+    "go.opentelemetry.io/otel": OTEL_VERSION,
+    "go.opentelemetry.io/otel/trace": OTEL_VERSION,
+    "go.opentelemetry.io/otel/sdk": OTEL_VERSION,
+    "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp": OTEL_VERSION,
+    "go.opentelemetry.io/contrib/propagators/b3": OTEL_VERSION,
+}
+_API = ("go.opentelemetry.io/otel", "go.opentelemetry.io/otel/trace")
+_SDK_SETUP = (
+    *_API,
+    "go.opentelemetry.io/otel/sdk",
+    "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp",
+    "go.opentelemetry.io/contrib/propagators/b3",
+)
+NEEDED_FOR = {  # legacy module → the OTel modules its migrated code imports
+    "github.com/opentracing/opentracing-go": _API,
+    "github.com/uber/jaeger-client-go": _SDK_SETUP,
+    "github.com/openzipkin/zipkin-go": _SDK_SETUP,
+    "github.com/openzipkin-contrib/zipkin-go-opentracing": _SDK_SETUP,
 }
 _REQUIRE_LINE = re.compile(r"^\s*(?:require\s+)?(\S+)\s+v\S+(?:\s*//.*)?$")
 
 
-def update_manifest(name: str, text: str) -> str:
+def update_manifest(name: str, text: str, imports: frozenset[str] | None = None) -> str:
     """The go.mod with legacy requirements removed and the OTel ones added; unchanged if it has none."""
     if name != "go.mod" or not any(m in text for m in LEGACY_MODULES):
         return text
@@ -35,10 +52,11 @@ def update_manifest(name: str, text: str) -> str:
             continue
         lines.append(line)
     out = re.sub(r"\nrequire \(\s*\)\n", "\n", "".join(lines))
+    needed = {mod for legacy, mods in NEEDED_FOR.items() if legacy in text for mod in mods}
     missing = [
         f"\t{mod} {ver}\n"
         for mod, ver in OTEL_MODULES.items()
-        if not re.search(rf"^\s*(require\s+)?{re.escape(mod)}\s", out, re.M)
+        if mod in needed and not re.search(rf"^\s*(require\s+)?{re.escape(mod)}\s", out, re.M)
     ]
     if not missing:
         return out

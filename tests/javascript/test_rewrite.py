@@ -104,3 +104,16 @@ def test_parentless_spans_stay_roots_unless_configured() -> None:
     assert "tracer.startSpan('outer');" in from_active
     for text in (as_roots, from_active):
         assert "tracer.startSpan('inner', {}, trace.setSpan(context.active(), outer))" in text
+
+
+def test_a_local_name_hiding_the_api_gets_a_todo_instead_of_a_wrong_rewrite() -> None:
+    lambda_handler = """\
+const opentracing = require('opentracing');
+const tracer = opentracing.globalTracer();
+exports.handler = async (event, context) => {
+  const parent = tracer.extract(opentracing.FORMAT_HTTP_HEADERS, event.headers);
+};
+"""
+    out = _rewrite(lambda_handler, "handler.js")
+    assert "// TODO(otmigrate): the local name `context` hides the OpenTelemetry API" in out
+    assert "tracer.extract(opentracing.FORMAT_HTTP_HEADERS, event.headers)" in out

@@ -109,6 +109,15 @@ class Step:
         self.style = style_of(self.root)
 
     def replace(self, node: SgNode, text: str, rule: str, message: str) -> None:
+        """Replace `node`, unless a local binding hides an API name the new text needs (then a TODO)."""
+        hidden = [name for name in API_NAMES if _writes(text, name) and name in local_bindings(node)]
+        if hidden:
+            self.todo(
+                node,
+                rule,
+                f"the local name `{hidden[0]}` hides the OpenTelemetry API: rename it, migrate again",
+            )
+            return
         r = node.range()
         self.edit((r.start.index, r.end.index, text), line_of(node), rule, message)
 
@@ -119,7 +128,7 @@ class Step:
         text = edit[2]
         for name in API_NAMES:
             spec = f"{API}:{name}"
-            if re.search(rf"(?<![\w$.]){name}\.", text) and spec not in self.ctx.imports_needed:
+            if _writes(text, name) and spec not in self.ctx.imports_needed:
                 self.ctx.imports_needed.append(spec)
 
     def todo(self, node: SgNode, rule: str, reason: str) -> None:
@@ -130,6 +139,48 @@ class Step:
 
     def result(self) -> str:
         return apply_edits(self.source, self.edits)
+
+
+def _writes(text: str, name: str) -> bool:
+    """Whether generated text uses the API object `name` (`context.active()`, `SpanKind.SERVER`)."""
+    return re.search(rf"(?<![\w$.]){name}\.", text) is not None
+
+
+_FUNCTION_KINDS = ("function_declaration", "function_expression", "arrow_function", "method_definition")
+
+
+def local_bindings(node: SgNode) -> set[str]:
+    """The names declared in the scopes around `node` (parameters, declarations, catch parameters),
+    leaving out the @opentelemetry/api import itself."""
+    names: set[str] = set()
+    for scope in node.ancestors():
+        if scope.kind() in _FUNCTION_KINDS:
+            params = scope.field("parameters") or scope.field("parameter")
+            if params is not None:
+                names |= {
+                    i.text()
+                    for i in [params, *params.find_all(kind="identifier")]
+                    if i.kind() == "identifier"
+                }
+        elif scope.kind() == "catch_clause":
+            param = scope.field("parameter")
+            names |= {param.text()} if param is not None else set()
+        elif scope.kind() in ("statement_block", "program"):
+            for statement in scope.children():
+                if (
+                    statement.kind() in ("lexical_declaration", "variable_declaration")
+                    and API not in statement.text()
+                ):
+                    for declarator in statement.named_children():
+                        bound = (
+                            declarator.field("name") if declarator.kind() == "variable_declarator" else None
+                        )
+                        if bound is not None:
+                            names |= {bound.text()} | {i.text() for i in bound.find_all(kind="identifier")}
+                elif statement.kind() in ("function_declaration", "class_declaration"):
+                    bound = statement.field("name")
+                    names |= {bound.text()} if bound is not None else set()
+    return names
 
 
 def migrate_opentracing(ctx: TransformContext) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ast_grep_py import SgNode
 
-from otmigrate.lint.syntax import named
+from otmigrate.lint.syntax import call_name, named
 
 State = frozenset
 NONE, OPEN, DONE = "none", "open", "done"
@@ -211,8 +211,44 @@ def _js_block(node: SgNode | None) -> Block:
     return Block([_js_stmt(s) for s in named(node)], node)
 
 
+# Array methods that call their callback before they return: a `throw` in the callback leaves the caller.
+_SYNC_CALLBACKS = {"forEach", "map", "flatMap", "filter", "reduce", "some", "every", "find", "sort"}
+_JS_FUNCTIONS = {"arrow_function", "function_expression", "function"}
+
+
+def _js_callback_throw(s: SgNode) -> SgNode | None:
+    """A `throw` that escapes a synchronous callback called by statement `s` (`items.forEach(i => {throw
+    ...})`): the statement may raise there."""
+    for throw in s.find_all(kind="throw_statement"):
+        callback = next((a for a in throw.ancestors() if a.kind() in _JS_FUNCTIONS), None)
+        if callback is None or callback.range().start.index < s.range().start.index:
+            continue  # not in a callback that this statement passes
+        arguments = callback.parent()
+        call = arguments.parent() if arguments is not None and arguments.kind() == "arguments" else None
+        if call is None or call.kind() != "call_expression" or call_name(call)[1] not in _SYNC_CALLBACKS:
+            continue
+        inside = [a for a in throw.ancestors() if a.range().start.index > callback.range().start.index]
+        if not any(_js_catches(a, throw) for a in inside):
+            return throw
+    return None
+
+
+def _js_catches(node: SgNode, throw: SgNode) -> bool:
+    """Is `node` a try statement with a catch whose body holds `throw` (a throw in the catch escapes)?"""
+    body = node.field("body") if node.kind() == "try_statement" else None
+    return (
+        body is not None
+        and node.field("handler") is not None
+        and body.range().start.index <= throw.range().start.index < body.range().end.index
+    )
+
+
 def _js_stmt(s: SgNode):
     k = s.kind()
+    if k in ("expression_statement", "lexical_declaration", "variable_declaration") and "throw" in s.text():
+        throw = _js_callback_throw(s)
+        if throw is not None:
+            return Block([Leaf(s), Branch([Block([Exit(throw, "raise")])], exhaustive=False)], s)
     if k == "statement_block":
         return _js_block(s)
     if k == "if_statement":

@@ -3,6 +3,8 @@ OTM106 re-assigned before end, OTM107 context chained across loop iterations, OT
 
 from __future__ import annotations
 
+import re
+
 from ast_grep_py import SgNode
 
 from otmigrate.lint import flow
@@ -334,6 +336,49 @@ def _check_callback(ctx: FileContext, callback: SpanCallback, helpers: set[str])
             f"{tracker.leak[1]} is reached without `{var}.end()`",
             related=[(tracker.leak[0], "exit without end")],
         )
+
+
+# zipkin-js local spans: `tracer.recordAnnotation(new Annotation.LocalOperationStart(name))` opens one on the
+# tracer's current id, `...LocalOperationStop()` closes it (no span object to follow, so the tracer is)
+_LOCAL_START = re.compile(r"^([\w.]+)\.recordAnnotation\(\s*new\s+[\w.]*LocalOperationStart\(")
+
+
+class LocalOperationTracker(Tracker):
+    def __init__(self, start: SgNode, tracer: str):
+        self.start, self.leak = start, None
+        self.stop = re.compile(
+            rf"\b{re.escape(tracer)}\.recordAnnotation\(\s*new\s+[\w.]*LocalOperationStop\("
+        )
+
+    def transfer(self, node, state):
+        if _same(node, self.start):
+            return frozenset({OPEN})
+        return flow.release(state) if self.stop.search(node.text()) else state
+
+    def on_exit(self, node, kind, state, guarded):
+        if OPEN in state and not guarded and self.leak is None:
+            self.leak = node
+
+
+def check_local_operations(ctx: FileContext) -> None:
+    if "LocalOperationStart" not in ctx.text:
+        return
+    for stmt in ctx.root.find_all(kind="expression_statement", regex=r"LocalOperationStart\("):
+        found = _LOCAL_START.match(stmt.text())
+        fn = enclosing_function(stmt, "javascript")
+        if found is None or fn is None or fn.field("body") is None:
+            continue
+        tracker = LocalOperationTracker(stmt, found.group(1))
+        flow.Engine(tracker).run(flow.lower(fn.field("body"), "javascript"), fn, frozenset({"none"}))
+        if tracker.leak is not None:
+            exit_line = line_of(tracker.leak) if tracker.leak is not fn else fn.range().end.line + 1
+            ctx.report(
+                "OTM101",
+                stmt,
+                f"the zipkin local operation started here is not stopped on all paths: line {exit_line} "
+                "leaves without `LocalOperationStop` (use `tracer.local(name, fn)`, or stop it in `finally`)",
+                related=[(exit_line, "exit without LocalOperationStop")],
+            )
 
 
 # ------------------------------------------------------------------ OTM104
@@ -814,6 +859,84 @@ function handle(req) {
             ),
             Example(
                 "javascript",
+                "positive: a throw escapes a forEach callback before end()",
+                """
+function validate(items) {
+  const span = tracer.startSpan("validate"); // want: OTM101
+  items.forEach((item) => {
+    if (!item.sku) {
+      throw new Error("no sku");
+    }
+  });
+  span.end();
+}
+""",
+            ),
+            Example(
+                "javascript",
+                "positive: zipkin-js local operation not stopped when the callback throws",
+                """
+function validate(job) {
+  tracer.scoped(() => {
+    tracer.setId(tracer.createChildId());
+    tracer.recordAnnotation(new Annotation.LocalOperationStart("validate")); // want: OTM101
+    job.items.forEach((item, i) => {
+      if (!item.sku) {
+        throw new ValidationError(`item ${i} has no sku`);
+      }
+    });
+    tracer.recordAnnotation(new Annotation.LocalOperationStop());
+  });
+}
+""",
+            ),
+            Example(
+                "javascript",
+                "negative: the local operation is stopped in finally; a throw caught in the callback",
+                """
+function validate(job) {
+  tracer.recordAnnotation(new Annotation.LocalOperationStart("validate"));
+  try {
+    job.items.forEach((item) => {
+      if (!item.sku) {
+        throw new ValidationError("no sku");
+      }
+    });
+  } finally {
+    tracer.recordAnnotation(new Annotation.LocalOperationStop());
+  }
+  const span = tracer.startSpan("check");
+  job.items.forEach((item) => {
+    try {
+      check(item);
+      throw new Error("retry");
+    } catch (err) {
+      log(err);
+    }
+  });
+  span.end();
+}
+""",
+            ),
+            Example(
+                "javascript",
+                "positive: a rethrow from the callback's catch escapes too",
+                """
+function check(items) {
+  const span = tracer.startSpan("check"); // want: OTM101
+  items.map((item) => {
+    try {
+      return parse(item);
+    } catch (err) {
+      throw err;
+    }
+  });
+  span.end();
+}
+""",
+            ),
+            Example(
+                "javascript",
                 "trap: ended in a stream callback (opentelemetry-js #5759)",
                 """
 function pipe(stream) {
@@ -1155,6 +1278,7 @@ class Scope:
 
 CHECKS = (
     (("OTM101", "OTM102", "OTM106"), ("python", "go", "javascript"), check_lifecycle),
+    (("OTM101",), ("javascript",), check_local_operations),
     (("OTM104",), ("python", "go", "javascript"), check_not_owned),
     (("OTM107",), ("python", "go", "javascript"), check_loop_chaining),
     (("OTM108",), ("python",), check_attach_detach),

@@ -164,7 +164,22 @@ def tree(nodes: list[dict]) -> list:
 
 
 def legacy_tree(spans: list[dict], library: str) -> list:
-    return tree(normalise_legacy(spans, zipkin=library == "zipkin"))
+    nodes = normalise_legacy(spans, zipkin=library == "zipkin")
+    return tree(unshare_server_spans(nodes) if library == "zipkin" else nodes)
+
+
+def unshare_server_spans(nodes: list[dict]) -> list[dict]:
+    """zipkin-go shares one span id between the client and the server side of an RPC (its default
+    WithSharedSpans(true)); OTel gives the server span its own id under the client span. The server half
+    of a shared id becomes that child here. Other spans with the shared id as parent stay under the client
+    half (the raw spans do not say which side started them)."""
+    client_ids = {n["id"] for n in nodes if n["kind"] != "server"}
+    return [
+        {**n, "parent": n["id"], "id": n["id"] + "/server"}
+        if n["kind"] == "server" and n["id"] in client_ids
+        else n
+        for n in nodes
+    ]
 
 
 def otel_tree(spans: list[dict]) -> list:

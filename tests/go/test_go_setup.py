@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import case_id, cases, has_setup
+from spantree import legacy_tree
 
 SETUP_CASES = [pytest.param(c, id=case_id(c)) for c in cases() if has_setup(c)]
 # Process tags jaeger-client adds by itself; not the program's configuration.
@@ -88,3 +89,16 @@ def test_probe_tells_setups_apart():
     ):
         with pytest.raises(AssertionError):
             assert_same_setup(legacy, wrong)
+
+
+def test_zipkin_shared_server_span_becomes_a_child():
+    """zipkin-go's default shared RPC span (client and server halves with one id) normalises to OTel's
+    model, a server span under the client span; a zipkin trace without shared ids is left alone."""
+    raw = [
+        {"id": "a", "parent": "", "name": "fetch", "kind": "CLIENT", "tags": {}},
+        {"id": "a", "parent": "", "name": "serve", "kind": "SERVER", "tags": {}},
+    ]
+    (fetch,) = legacy_tree(raw, "zipkin")
+    assert fetch["name"] == "fetch" and [c["name"] for c in fetch["children"]] == ["serve"]
+    separate = [raw[0], {**raw[1], "id": "b", "parent": "a"}]
+    assert legacy_tree(separate, "zipkin") == legacy_tree(raw, "zipkin")

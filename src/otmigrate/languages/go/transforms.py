@@ -25,6 +25,7 @@ from otmigrate.languages.go.ot_starts import (
     migrate_type_names,
 )
 from otmigrate.languages.go.source_edits import apply_edits
+from otmigrate.languages.go.zipkin_calls import migrate_zipkin
 
 OPENTRACING_STEPS = (
     migrate_extracts,  # first: start options that reference an extracted context need its new name
@@ -53,5 +54,9 @@ def migrate_opentracing(ctx: TransformContext) -> str | None:
     return apply_edits(ctx.source, p.edits)
 
 
-HANDLERS: dict[str, Handler] = {"go_opentracing": migrate_opentracing, "go_jaeger": migrate_jaeger}
+HANDLERS: dict[str, Handler] = {
+    "go_opentracing": migrate_opentracing,
+    "go_jaeger": migrate_jaeger,
+    "go_zipkin": migrate_zipkin,
+}
 FINAL_PASSES: list[Handler] = [fix_imports]

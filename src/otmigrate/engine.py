@@ -160,15 +160,16 @@ def _reanchor(changes: list[Change], anchors: list[str], original: str) -> list[
             continue
         key = id(source)
         if key not in maps:
-            maps[key] = _line_map(source, original)
+            maps[key] = line_map(source, original)
         mapped = maps[key]
         index = min(max(change.line - 1, 0), len(mapped) - 1)
         out.append(replace(change, line=mapped[index]))
     return out
 
 
-def _line_map(derived: str, original: str) -> list[int]:
-    """For each line of `derived` (0-based index), its 1-based line in `original`."""
+def line_map(derived: str, original: str) -> list[int]:
+    """For each line of `derived` (0-based index), its 1-based line in `original`: how a transform that
+    reshapes code before reporting on it finds the user's line."""
     old, new = original.splitlines(), derived.splitlines() or [""]
     mapped = [1] * len(new)
     matcher = difflib.SequenceMatcher(None, new, old, autojunk=False)

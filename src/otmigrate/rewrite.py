@@ -10,9 +10,11 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
+from ast_grep_py import SgRoot
+
 from otmigrate.config import Settings
 from otmigrate.discovery import discover
-from otmigrate.engine import Change, rewrite_source
+from otmigrate.engine import Change, find_bindings, rewrite_source
 from otmigrate.languages import LANGUAGES, Language
 from otmigrate.pool import map_files
 from otmigrate.rulefiles import Rule
@@ -36,6 +38,7 @@ class FileRewrite:
     error: str | None = None
     written: bool = False
     source: SourceFile | None = field(default=None, repr=False)  # how to write the result back
+    otel_imports: frozenset[str] = frozenset()  # OTel modules the result imports, for the manifests
 
     @property
     def changed(self) -> bool:
@@ -88,12 +91,20 @@ def rewrite_paths(
 
     With `apply`, changed files are written, except (unless `force`) those with uncommitted changes in
     git: the user could not tell our edits from theirs, nor undo ours alone."""
-    items = [
-        (str(c.path), c.language.name if c.language else None)
-        for c in discover(paths, settings, manifest_names())
-    ]
+    sources, manifests = [], []
+    for candidate in discover(paths, settings, manifest_names()):
+        item = (str(candidate.path), candidate.language.name if candidate.language else None)
+        (manifests if _manifest_for(candidate.path) else sources).append(item)
     job = _Job(rules, settings, unsafe)
-    results = [r for r in map_files(_rewrite_item, items, jobs, _init_worker, (job,)) if r is not None]
+    results = [r for r in map_files(_rewrite_item, sources, jobs, _init_worker, (job,)) if r is not None]
+    # Manifests come last: they gain the OTel packages that the migrated code below them imports.
+    for path, language_name in manifests:
+        imports = _otel_imports_below(Path(path).parent, results)
+        language = LANGUAGES[language_name] if language_name else None
+        result = rewrite_file(Path(path), language, rules, settings, unsafe=unsafe, imports=imports)
+        if result is not None:
+            results.append(result)
+    results.sort(key=lambda r: r.path)
     if apply:
         changed = [r for r in results if r.changed]
         dirty = set() if force else uncommitted([r.source.path for r in changed if r.source])
@@ -141,6 +152,16 @@ def _git(folder: Path, *args: str) -> str | None:
     return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
 
 
+def _otel_imports_below(folder: Path, results: list[FileRewrite]) -> frozenset[str]:
+    root = folder.resolve()
+    return frozenset(
+        module
+        for r in results
+        if r.source is not None and r.source.path.resolve().is_relative_to(root)
+        for module in r.otel_imports
+    )
+
+
 def _write(result: FileRewrite) -> None:
     try:
         write_atomic(result.source, result.result)
@@ -157,9 +178,16 @@ def _rewrite_item(item: tuple[str, str | None]) -> FileRewrite | None:
 
 
 def rewrite_file(
-    path: Path, language: Language | None, rules: list[Rule], settings: Settings, *, unsafe: bool
+    path: Path,
+    language: Language | None,
+    rules: list[Rule],
+    settings: Settings,
+    *,
+    unsafe: bool,
+    imports: frozenset[str] | None = None,
 ) -> FileRewrite | None:
-    """Rewrite one source file (and, if it is a dependency manifest, its dependencies)."""
+    """Rewrite one source file (and, if it is a dependency manifest, its dependencies, given the OTel
+    modules the migrated code under it `imports`)."""
     outcome = FileRewrite(os.path.relpath(path))
     manifest = _manifest_for(path)
     try:
@@ -178,7 +206,7 @@ def rewrite_file(
         result = rewrite_source(source.text, outcome.path, language, rules, settings, unsafe=unsafe)
         outcome.result, outcome.changes, outcome.error = result.text, result.changes, result.error
     if manifest is not None and outcome.error is None:
-        updated = manifest.update_manifest(path.name, outcome.result)
+        updated = manifest.update_manifest(path.name, outcome.result, imports)
         if updated != outcome.result:
             outcome.changes.append(
                 Change("migrated", "manifest", 1, "legacy tracing dependencies → OpenTelemetry")
@@ -187,6 +215,10 @@ def rewrite_file(
     if outcome.changed and language is not None:
         from otmigrate.lint import check_source
 
+        root = SgRoot(outcome.result, language.grep_language).root()
+        outcome.otel_imports = frozenset(
+            b.imported_module for b in find_bindings(language, root) if b.library == "opentelemetry"
+        )
         outcome.findings = check_source(outcome.path, outcome.result, language.name, settings)
     if not (outcome.changed or outcome.changes or outcome.error):
         return None

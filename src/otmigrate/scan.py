@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +80,11 @@ def scan_file(path: Path, language_name: str, rules: list[Rule]) -> FileScan | N
     transforms = language.part("transforms")
     import_fix = "safe" if getattr(transforms, "FINAL_PASSES", None) else "none"
     found: dict[tuple[int, int, str], Usage] = {}
+    imports: dict[tuple[int, int], tuple[int, int, str]] = {}  # an import's position → its usage
     for binding in legacy:
         symbol = binding.imported_module + (f".{binding.member}" if binding.member else "")
         rule_id = f"{language.short}-{binding.library}-import"
+        imports[(binding.line, binding.column)] = (binding.line, binding.column, symbol)
         found[(binding.line, binding.column, symbol)] = Usage(
             binding.library,
             binding.line,
@@ -99,7 +101,9 @@ def scan_file(path: Path, language_name: str, rules: list[Rule]) -> FileScan | N
             usage = Usage(
                 rule.library, start.line + 1, start.column + 1, rule.display_symbol, rule.id, rule.fix_class
             )
-            key = (usage.line, usage.column, usage.symbol)
+            # A rule matching an import statement (to trigger a handler) is that import's usage, not another
+            key = imports.get((usage.line, usage.column), (usage.line, usage.column, usage.symbol))
+            usage = replace(usage, symbol=key[2])
             if key not in found or _FIX_RANK[usage.fix] < _FIX_RANK[found[key].fix]:
                 found[key] = usage
     usages = sorted(found.values(), key=lambda u: (u.line, u.column, u.symbol))

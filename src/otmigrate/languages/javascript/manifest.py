@@ -70,7 +70,7 @@ def _replacement(package: str) -> list[str] | None:
     return None
 
 
-def update_manifest(name: str, text: str) -> str:
+def update_manifest(name: str, text: str, imports: frozenset[str] | None = None) -> str:
     """The package.json with legacy tracing packages replaced; unchanged when it has none (or is not JSON)."""
     if name != "package.json":
         return text

@@ -41,7 +41,7 @@ def _legacy(line: str) -> str | None:
     return name if name in EXTRA else None
 
 
-def update_manifest(name: str, text: str) -> str:
+def update_manifest(name: str, text: str, imports: frozenset[str] | None = None) -> str:
     """The manifest with legacy tracing requirements replaced; unchanged when it has none."""
     if name == "pyproject.toml":
         return _in_block(text, re.compile(r"^\s*dependencies\s*=\s*\["), re.compile(r"^\s*\]"), quoted=True)

@@ -12,7 +12,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from otmigrate.config import Settings
-from otmigrate.engine import TransformContext, _line_map
+from otmigrate.engine import TransformContext, line_map
 from otmigrate.languages.python.cst import import_aliases
 from otmigrate.languages.python.jaeger_config import ConfigUses, JaegerConfig
 from otmigrate.languages.python.opentracing_calls import OpenTracingCalls
@@ -76,7 +76,7 @@ def migrate_opentracing(source: str, report: Report, settings: Settings | None =
 
 def _lines_of(source: str, reshaped: str, report: Report) -> Report:
     """`report`, taking lines of `reshaped` and reporting the lines of `source` they came from."""
-    lines = _line_map(reshaped, source)  # TODO(core request 4): a public line_map in engine.py
+    lines = line_map(reshaped, source)  # TODO(core request 4): a public line_map in engine.py
 
     def reported(kind: str, line: int, message: str) -> None:
         report(kind, lines[min(max(line - 1, 0), len(lines) - 1)], message)

@@ -71,27 +71,21 @@ def probe(node: str, path: Path, side: str) -> list[dict[str, Any]]:
     return json.loads(marked[-1][len(MARK) :])
 
 
-@pytest.fixture(scope="module")
-def probes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+def probe_case(case: Path, tmp_path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(legacy, otel) set-ups of one case; each test probes its own case, so xdist workers share none."""
     node = require_node()
-    work = tmp_path_factory.mktemp("js-setup")
-    jobs = {}
-    for case, cid in zip(CASES, IDS, strict=True):
-        for stem, side in (("input", "legacy"), ("expected", "otel")):
-            source = program(case, stem)
-            staged = stage(work, f"{cid.replace('/', '__')}__{stem}", source.read_text(), source.suffix)
-            jobs[f"{cid}:{stem}"] = (staged, side)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = pool.map(lambda job: probe(node, *job), jobs.values())
-    return dict(zip(jobs, results, strict=True))
+    jobs = []
+    for stem, side in (("input", "legacy"), ("expected", "otel")):
+        source = program(case, stem)
+        jobs.append((stage(tmp_path, stem, source.read_text(), source.suffix), side))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        legacy, otel = pool.map(lambda job: probe(node, *job), jobs)
+    return legacy, otel
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_setup_configures_what_the_legacy_setup_did(
-    case: Path, probes: dict[str, list[dict[str, Any]]]
-) -> None:
-    cid = str(case.relative_to(FIXTURES))
-    legacy, otel = probes[f"{cid}:input"], probes[f"{cid}:expected"]
+def test_setup_configures_what_the_legacy_setup_did(case: Path, tmp_path: Path) -> None:
+    legacy, otel = probe_case(case, tmp_path)
     assert legacy, "the legacy program set no tracer up: nothing to compare"
     assert len(otel) == len(legacy), "one provider per legacy tracer"
     for old, new in zip(legacy, otel, strict=True):
@@ -99,6 +93,7 @@ def test_setup_configures_what_the_legacy_setup_did(
         assert strings(new["attributes"]) == strings(old["attributes"])
         assert otel_sampler(new["sampler"]) == legacy_sampler(old["sampler"])
         assert formats(old["headers"]) <= formats(new["headers"]), "the legacy wire format is no longer sent"
+        assert {h.lower() for h in old["headers"]} <= set(new["headers"]), "a legacy header is no longer sent"
         assert "tracecontext" in formats(new["headers"])
 
 

@@ -250,7 +250,12 @@ def _tracer_call(
 def _binary(target: str, key: SgNode, value: SgNode, kind: str | None) -> str:
     if js.literal(key) == "error":
         return f"{target}.setStatus({{ code: SpanStatusCode.ERROR, message: {value.text()} }})"
-    return f"{target}.setAttribute({_mapped_key(key, kind)}, {value.text()})"
+    mapped = _mapped_key(key, kind)
+    if mapped[1:-1] == "http.response.status_code":  # a number in OTel; zipkin recorded a string
+        number = js.literal(value)
+        code = str(int(number)) if isinstance(number, str) and number.isdigit() else f"Number({value.text()})"
+        return f"{target}.setAttribute({mapped}, {code})"
+    return f"{target}.setAttribute({mapped}, {value.text()})"
 
 
 def _mapped_key(key: SgNode, kind: str | None) -> str:

@@ -42,10 +42,6 @@ SERVICES = {
     ),
     "javascript": ("worker", {("worker.js", "OTM501"), ("worker.js", "OTM408"), ("worker.js", "OTM902")}),
 }
-NOT_YET = {
-    "javascript": "the zipkin-js rewrite is not committed yet: worker.js keeps `require('zipkin')` "
-    "(OTM901) after `otmigrate rewrite --apply`",
-}
 
 
 def lint_json(root: Path, monkeypatch) -> list[dict]:
@@ -62,15 +58,7 @@ def test_before_migration_reports_legacy_imports_and_planted_patterns(monkeypatc
     assert legacy == {"frontend/app.py", "backend/main.go", "worker/worker.js"}
 
 
-@pytest.mark.parametrize(
-    "language",
-    [
-        pytest.param(language, marks=pytest.mark.xfail(strict=True, reason=NOT_YET[language]))
-        if language in NOT_YET
-        else language
-        for language in SERVICES
-    ],
-)
+@pytest.mark.parametrize("language", SERVICES)
 def test_after_rewrite_only_what_the_rewrite_cannot_fix_remains(language, tmp_path, monkeypatch):
     """The rewrite runs with the recommended lint profile too, so its report lists every finding left in
     the code it wrote (`lint OTMnnn line N: why`), next to what it left for a person and why."""

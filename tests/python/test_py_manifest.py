@@ -51,3 +51,11 @@ def test_manifest_without_legacy_packages_is_unchanged_and_update_is_idempotent(
     assert update_manifest("requirements.txt", text) == text
     once = update_manifest("requirements-dev.txt", "opentracing\n")
     assert update_manifest("requirements-dev.txt", once) == once
+
+
+def test_only_the_extras_the_migrated_code_imports():
+    text = "jaeger-client\n"
+    b3 = update_manifest("requirements.txt", text, frozenset({"opentelemetry.propagators.b3"}))
+    assert "propagator-b3" in b3 and "propagator-jaeger" not in b3
+    unknown = update_manifest("requirements.txt", text, frozenset())
+    assert "propagator-b3" in unknown and "propagator-jaeger" in unknown

@@ -9,6 +9,7 @@ the file, comments and formatting included, stays exactly as it was.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 MANIFEST_NAMES = ("requirements*.txt", "pyproject.toml", "setup.cfg", "setup.py")
 
@@ -22,6 +23,14 @@ EXTRA = {
     "py-zipkin": ["opentelemetry-exporter-zipkin-json"],
     "opentracing": [],
 }
+# The module each of those comes with: when the migrated code's imports are known, only the extras
+# it imports are added (a b3 set-up needs no jaeger propagator).
+EXTRA_MODULES = {
+    "opentelemetry-propagator-b3": "opentelemetry.propagators.b3",
+    "opentelemetry-propagator-jaeger": "opentelemetry.propagators.jaeger",
+    "opentelemetry-exporter-zipkin-json": "opentelemetry.exporter.zipkin",
+}
+Wanted = Callable[[str], bool]  # whether an extra package is added
 _NAME = re.compile(r"""^(\s*["']?)([A-Za-z0-9][A-Za-z0-9._-]*)""")
 
 
@@ -42,17 +51,40 @@ def _legacy(line: str) -> str | None:
 
 
 def update_manifest(name: str, text: str, imports: frozenset[str] | None = None) -> str:
-    """The manifest with legacy tracing requirements replaced; unchanged when it has none."""
+    """The manifest with legacy tracing requirements replaced; unchanged when it has none.
+
+    `imports`: the OTel modules that the code migrated below the manifest imports. When there are
+    some, only the extra packages they come from are added; else (not known, or the code was migrated
+    in an earlier run) every extra the legacy package's set-up may need."""
+    wanted = _wanted(imports or frozenset())
     if name == "pyproject.toml":
-        return _in_block(text, re.compile(r"^\s*dependencies\s*=\s*\["), re.compile(r"^\s*\]"), quoted=True)
+        return _in_block(
+            text, re.compile(r"^\s*dependencies\s*=\s*\["), re.compile(r"^\s*\]"), wanted, quoted=True
+        )
     if name == "setup.py":
-        return _in_block(text, re.compile(r"install_requires\s*=\s*\["), re.compile(r"^\s*\]"), quoted=True)
+        return _in_block(
+            text, re.compile(r"install_requires\s*=\s*\["), re.compile(r"^\s*\]"), wanted, quoted=True
+        )
     if name == "setup.cfg":
-        return _in_block(text, re.compile(r"^\s*install_requires\s*="), re.compile(r"^\S"), quoted=False)
-    return _replace(text.splitlines(keepends=True), quoted=False, indent="")
+        return _in_block(
+            text, re.compile(r"^\s*install_requires\s*="), re.compile(r"^\S"), wanted, quoted=False
+        )
+    return _replace(text.splitlines(keepends=True), wanted, quoted=False, indent="")
 
 
-def _in_block(text: str, start: re.Pattern[str], end: re.Pattern[str], *, quoted: bool) -> str:
+def _wanted(imports: frozenset[str]) -> Wanted:
+    """Which of the packages a legacy package's replacement may need are added."""
+
+    def wanted(extra: str) -> bool:
+        module = EXTRA_MODULES[extra]
+        return not imports or any(m == module or m.startswith(module + ".") for m in imports)
+
+    return wanted
+
+
+def _in_block(
+    text: str, start: re.Pattern[str], end: re.Pattern[str], wanted: Wanted, *, quoted: bool
+) -> str:
     lines = text.splitlines(keepends=True)
     for i, line in enumerate(lines):
         if not start.search(line):
@@ -62,18 +94,18 @@ def _in_block(text: str, start: re.Pattern[str], end: re.Pattern[str], *, quoted
             j += 1
         block = lines[i + 1 : j]
         indent = next((re.match(r"\s*", b).group(0) for b in block if b.strip()), "    ")  # type: ignore[union-attr]
-        new = _replace(block, quoted=quoted, indent=indent)
+        new = _replace(block, wanted, quoted=quoted, indent=indent)
         return "".join(lines[: i + 1]) + new + "".join(lines[j:])
     return text
 
 
-def _replace(lines: list[str], *, quoted: bool, indent: str) -> str:
+def _replace(lines: list[str], wanted: Wanted, *, quoted: bool, indent: str) -> str:
     found = [pkg for pkg in (_legacy(line) for line in lines) if pkg]
     if not found:
         return "".join(lines)
-    wanted = BASE + [extra for pkg in found for extra in EXTRA[pkg]]
+    packages = BASE + [extra for pkg in found for extra in EXTRA[pkg] if wanted(extra)]
     present = {_normalise(m.group(2)) for line in lines if (m := _NAME.match(line)) and line.strip()}
-    added = [pkg for pkg in dict.fromkeys(wanted) if pkg not in present]
+    added = [pkg for pkg in dict.fromkeys(packages) if pkg not in present]
     out: list[str] = []
     for line in lines:
         if _legacy(line) is None:

@@ -34,6 +34,7 @@ RULE_SUBJECTS = (
     ("extracted context", "py-opentracing-inject-extract"),
     ("baggage", "py-opentracing-baggage"),
     ("inject", "py-opentracing-inject-extract"),
+    ("Format.BINARY", "py-opentracing-inject-extract"),
     ("extract", "py-opentracing-inject-extract"),
     ("references", "py-opentracing-references"),
     ("lifetime", "py-opentracing-start-span"),

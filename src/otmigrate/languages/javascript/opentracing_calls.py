@@ -544,9 +544,29 @@ def _options(step: Step, call: SgNode, by_key: dict) -> tuple[list[str] | None, 
         if name not in LEGACY_OPTIONS:
             properties.append(entry.text())
     problems += tag_set.problems
-    if tag_set.error is not None:
+    if tag_set.error is not None and not _status_after(step, call, tag_set.error):
         problems.append(f"the error tag given at start ({tag_set.error}): call span.setStatus after it")
     return properties, problems, parent
+
+
+def _status_after(step: Step, call: SgNode, error: str) -> bool:
+    """`span.setStatus(...)` right after `const span = tracer.startSpan(...)` for an `error` start tag."""
+    declarator = call.parent()
+    declaration = declarator.parent() if declarator is not None else None
+    name = (
+        declarator.field("name")
+        if declarator is not None and declarator.kind() == "variable_declarator"
+        else None
+    )
+    if name is None or name.kind() != "identifier" or declaration is None:
+        return False
+    if declaration.parent() is None or declaration.parent().kind() not in ("statement_block", "program"):
+        return False
+    end = declaration.range().end.index
+    indent = indent_at(step.source, declaration.range().start.index)
+    text = f"\n{indent}{name.text()}.setStatus({status_text(step.style, error)});"
+    step.edit((end, end, text), line_of(call), START, "the error tag at start → setStatus after the start")
+    return True
 
 
 def _untyped_tags(value: SgNode) -> str:

@@ -28,19 +28,20 @@ PLANTED = {
     ("worker/worker.js", 46, "OTM408"),
     ("worker/worker.js", 41, "OTM101"),  # zipkin-js LocalOperationStart, not stopped when :44 throws
 }
-# Per service: (directory, what survives `otmigrate rewrite --apply` under the recommended profile, compared
-# by file and code since lines move). From the PLANTED.md tables (OTM501 and OTM408 survive everywhere; the
-# planted OTM101s are repaired by the migration), plus what the legacy code got wrong that a faithful
-# migration keeps: the Flask /report view's INTERNAL entry span (OTM503), the Go error paths that never
-# logged their error (OTM201/OTM202), and the worker's Zipkin exporter, kept on purpose for the Zipkin
-# backend (OTM902).
+# Per service after `otmigrate rewrite --apply`, compared by file and code (lines move), recommended profile:
+# (directory, what must survive, what may also survive). Must: the PLANTED.md survivors (OTM501, OTM408),
+# which a faithful migration cannot fix; the planted OTM101s are repaired. May: what the legacy code itself
+# got wrong and a rewrite may or may not repair: the Flask /report view's INTERNAL entry span (OTM503), Go
+# error paths that never logged their error (OTM201/OTM202; `--unsafe-fixes` records some), and a Zipkin
+# exporter kept on purpose for a Zipkin backend (OTM902). Anything else is a finding the rewrite introduced.
 SERVICES = {
-    "python": ("frontend", {("app.py", "OTM501"), ("app.py", "OTM408"), ("app.py", "OTM503")}),
+    "python": ("frontend", {("app.py", "OTM501"), ("app.py", "OTM408")}, {("app.py", "OTM503")}),
     "go": (
         "backend",
-        {("main.go", "OTM501"), ("main.go", "OTM408"), ("main.go", "OTM201"), ("main.go", "OTM202")},
+        {("main.go", "OTM501"), ("main.go", "OTM408")},
+        {("main.go", "OTM201"), ("main.go", "OTM202"), ("main.go", "OTM902")},
     ),
-    "javascript": ("worker", {("worker.js", "OTM501"), ("worker.js", "OTM408"), ("worker.js", "OTM902")}),
+    "javascript": ("worker", {("worker.js", "OTM501"), ("worker.js", "OTM408")}, {("worker.js", "OTM902")}),
 }
 
 
@@ -62,7 +63,7 @@ def test_before_migration_reports_legacy_imports_and_planted_patterns(monkeypatc
 def test_after_rewrite_only_what_the_rewrite_cannot_fix_remains(language, tmp_path, monkeypatch):
     """The rewrite runs with the recommended lint profile too, so its report lists every finding left in
     the code it wrote (`lint OTMnnn line N: why`), next to what it left for a person and why."""
-    service, survives = SERVICES[language]
+    service, must, may = SERVICES[language]
     root = shutil.copytree(DEMO / service, tmp_path / service)
     (root / ".otmigrate.toml").write_text('[lint]\nprofile = "recommended"\n')
     rewrite = subprocess.run(
@@ -74,6 +75,7 @@ def test_after_rewrite_only_what_the_rewrite_cannot_fix_remains(language, tmp_pa
     )
     assert rewrite.returncode in (0, 1), rewrite.stderr
     remaining = lint_json(root, monkeypatch)
-    assert {(f["path"], f["code"]) for f in remaining} == survives
+    survivors = {(f["path"], f["code"]) for f in remaining}
+    assert must <= survivors <= must | may, survivors
     for finding in remaining:
         assert f"lint {finding['code']} line {finding['line']}: " in rewrite.stdout, rewrite.stdout

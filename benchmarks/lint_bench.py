@@ -79,8 +79,10 @@ def generate(root: Path, count: int) -> None:
         (root / name).write_text(text.format(i=i))
 
 
-def measure(root: Path, jobs: int) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of one lint process."""
+def measure(root: Path, jobs: int) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds incl. pool workers, peak RSS in MiB) of one lint process.
+
+    CPU time is the load-independent half: on a busy machine the wall time of a pool says little."""
     start = time.perf_counter()
     command = [sys.executable, "-m", "otmigrate", "lint", "--format", "json", "--jobs", str(jobs), "."]
     proc = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -88,7 +90,7 @@ def measure(root: Path, jobs: int) -> tuple[float, float]:
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"otmigrate lint --jobs {jobs} exited {os.waitstatus_to_exitcode(status)}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -98,13 +100,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    print(f"{'files':>6} {'jobs':>5} {'wall s':>8} {'files/s':>9} {'peak MiB':>9}")
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    print(f"{'files':>6} {'jobs':>5} {'wall s':>8} {'cpu s':>7} {'files/s':>9} {'peak MiB':>9}")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             generate(Path(tmp), size)
             for jobs in dict.fromkeys(args.jobs):
-                wall, rss = min(measure(Path(tmp), jobs) for _ in range(args.repeat))
-                print(f"{size:>6} {jobs:>5} {wall:>8.2f} {size / wall:>9.0f} {rss:>9.1f}")
+                wall, cpu, rss = min(measure(Path(tmp), jobs) for _ in range(args.repeat))
+                print(f"{size:>6} {jobs:>5} {wall:>8.2f} {cpu:>7.2f} {size / wall:>9.0f} {rss:>9.1f}")
 
 
 if __name__ == "__main__":

@@ -264,7 +264,7 @@ def lint(
         baseline=baseline,
         write_baseline=write_baseline,
         exit_zero=exit_zero,
-        jobs=jobs or 1,
+        jobs=jobs,
         profile=profile,
         fix=fix,
         new_from_rev=new_from_rev,

@@ -29,7 +29,7 @@ class LintOptions:
     baseline: Path | None = None
     write_baseline: Path | None = None
     exit_zero: bool = False
-    jobs: int = 1
+    jobs: int | None = None  # None: serial below POOL_FROM files, else one worker per core
     profile: str | None = None
     fix: bool = False  # apply the safe fixes (OTM403 renamed keys) and write the files
     new_from_rev: str | None = None  # report only findings a file did not have at this git revision
@@ -114,6 +114,12 @@ def _added_since(
     return baselines.filter_new(found, baselines.counts(before))
 
 
+POOL_FROM = 1000
+"""Files from which `lint` starts a process pool by default. Measured with benchmarks/lint_bench.py (2 cores):
+a pre-commit run (1-50 files) is slower with a pool (its start-up and imports), at 200 files it is a wash,
+and from about 1,000 files one worker per core pays off (notes/lint-status.md has the numbers)."""
+
+
 @dataclass
 class FileResult:
     """What linting one file gave: its findings (with its lines, for the code frames), or an error."""
@@ -178,10 +184,11 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
         print(f"otmigrate: {exc}", file=sys.stderr)
         return 2
     items = [(c.path, c.language.name) for c in discover(options.paths, settings) if c.language is not None]
-    if options.jobs > 1:
+    jobs = options.jobs or ((os.cpu_count() or 1) if len(items) >= POOL_FROM else 1)
+    if jobs > 1:
         from otmigrate.pool import map_files  # the pool's imports cost start-up time: only when asked
 
-        results = map_files(lint_file, items, options.jobs, _setup_worker, (options, config))
+        results = map_files(lint_file, items, jobs, _setup_worker, (options, config))
     else:
         _setup_worker(options, config)
         results = map(lint_file, items)

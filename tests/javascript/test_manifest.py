@@ -54,6 +54,19 @@ def test_zipkin_instrumentation_brings_the_otel_instrumentations() -> None:
     assert deps["@opentelemetry/instrumentation-http"] == "0.212.0"
 
 
+def test_known_imports_narrow_the_packages_to_those_the_code_uses() -> None:
+    text = _manifest(dependencies={"jaeger-client": "^3.19.0", "opentracing": "^0.14.7"})
+    imports = frozenset(
+        {"@opentelemetry/api", "@opentelemetry/propagator-b3", "@opentelemetry/sdk-trace-node"}
+    )
+    deps = json.loads(update_manifest("package.json", text, imports))["dependencies"]
+    assert deps == {
+        "@opentelemetry/api": "1.9.1",
+        "@opentelemetry/propagator-b3": "2.12.0",
+        "@opentelemetry/sdk-trace-node": "2.12.0",
+    }
+
+
 def test_each_section_keeps_its_own_packages() -> None:
     text = _manifest(dependencies={"left-pad": "1.0.0"}, devDependencies={"opentracing": "^0.14.7"})
     out = json.loads(update_manifest("package.json", text))

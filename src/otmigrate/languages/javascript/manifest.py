@@ -71,7 +71,11 @@ def _replacement(package: str) -> list[str] | None:
 
 
 def update_manifest(name: str, text: str, imports: frozenset[str] | None = None) -> str:
-    """The package.json with legacy tracing packages replaced; unchanged when it has none (or is not JSON)."""
+    """The package.json with legacy tracing packages replaced; unchanged when it has none (or is not JSON).
+
+    `imports`: the OTel modules the code migrated below the manifest imports. When known, only the
+    packages among them are added (an opentracing-only service gets just the API); else every package
+    the legacy ones' migrations may import."""
     if name != "package.json":
         return text
     try:
@@ -84,7 +88,7 @@ def update_manifest(name: str, text: str, imports: frozenset[str] | None = None)
     for section in SECTIONS:
         packages = manifest.get(section)
         if isinstance(packages, dict) and any(_replacement(p) is not None for p in packages):
-            manifest[section] = _replaced(packages)
+            manifest[section] = _replaced(packages, _packages_of(imports or frozenset()))
             changed = True
     if not changed:
         return text
@@ -93,8 +97,14 @@ def update_manifest(name: str, text: str, imports: frozenset[str] | None = None)
     return out + ("\n" if text.endswith("\n") else "")
 
 
-def _replaced(packages: dict[str, Any]) -> dict[str, Any]:
-    """One section with its legacy packages swapped for their OTel packages (sorted if it was sorted)."""
+def _packages_of(modules: frozenset[str]) -> set[str]:
+    """npm packages of imported modules (`@opentelemetry/semantic-conventions/incubating` → its package)."""
+    return {"/".join(m.split("/")[:2]) for m in modules if m.startswith("@opentelemetry/")}
+
+
+def _replaced(packages: dict[str, Any], imported: set[str]) -> dict[str, Any]:
+    """One section with its legacy packages swapped for their OTel packages (sorted if it was sorted):
+    the ones the code imports when that is known, else all the legacy packages' migrations may use."""
     out = {}
     wanted: list[str] = []
     for package, version in packages.items():
@@ -103,6 +113,10 @@ def _replaced(packages: dict[str, Any]) -> dict[str, Any]:
             out[package] = version
         else:
             wanted += [p for p in replacement if p not in wanted]
+    if imported:
+        wanted = [p for p in wanted if p in imported] + sorted(
+            p for p in imported - set(wanted) if p in VERSIONS
+        )
     for package in wanted:
         out.setdefault(package, VERSIONS[package])
     return dict(sorted(out.items())) if list(packages) == sorted(packages) else out

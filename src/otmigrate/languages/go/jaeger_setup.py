@@ -23,6 +23,7 @@ from otmigrate.languages.go.sdk_setup import (
     add_imports,
     apply_edits,
     call_with_options,
+    checks_error,
     drop_unused_imports,
     enclosing_function,
     fleet_propagators,
@@ -32,6 +33,7 @@ from otmigrate.languages.go.sdk_setup import (
     line_of,
     named,
     nested_value,
+    single_call,
     statement_removal,
     todo,
     typed_attribute,
@@ -80,7 +82,7 @@ class _JaegerSetup:
         for stmt in self.root.find_all(
             any=[{"kind": "short_var_declaration"}, {"kind": "assignment_statement"}]
         ):
-            call = _single_call(stmt)
+            call = single_call(stmt)
             if call is None or call.field("function").kind() != "selector_expression":
                 continue
             method = call.field("function").field("field").text()
@@ -150,7 +152,7 @@ class _JaegerSetup:
         r = stmt.range()
         self.edits.append(Edit(r.start.index, r.end.index, setup.exporter_statement(err or "_", indent)))
         check = stmt.next()
-        after = check if check is not None and _checks(check, err) else stmt
+        after = check if check is not None and checks_error(check, err) else stmt
         self.edits.append(
             Edit(
                 after.range().end.index,
@@ -242,7 +244,7 @@ class _JaegerSetup:
         assert config.declaration is not None
         left = named(config.declaration.field("left"))
         check = config.declaration.next()
-        if len(left) == 2 and check is not None and _checks(check, left[1].text()):
+        if len(left) == 2 and check is not None and checks_error(check, left[1].text()):
             self.edits.append(statement_removal(self.src, check))
 
     # --- what used the jaeger tracer and closer --------------------------------------------------------
@@ -302,19 +304,6 @@ class _JaegerSetup:
         if node is not None:
             r = node.range()
             self.edits.append(Edit(r.start.index, r.end.index, text))
-
-
-def _single_call(stmt: SgNode) -> SgNode | None:
-    right = named(stmt.field("right"))
-    return right[0] if len(right) == 1 and right[0].kind() == "call_expression" else None
-
-
-def _checks(stmt: SgNode, err: str) -> bool:
-    return (
-        err not in ("", "_")
-        and stmt.kind() == "if_statement"
-        and re.search(rf"\b{re.escape(err)}\b", stmt.field("condition").text()) is not None
-    )
 
 
 def _statement(node: SgNode) -> SgNode:

@@ -236,3 +236,18 @@ def add_imports(source: str, root: SgNode) -> str:
     specs = "".join(f"\t{s.text()}\n" for s in decl.find_all(kind="import_spec"))
     r = decl.range()
     return source[: r.start.index] + "import (\n" + specs + "".join(wanted) + ")" + source[r.end.index :]
+
+
+def single_call(stmt: SgNode | None) -> SgNode | None:
+    """The call an assignment's right side consists of, if it is one call."""
+    right = named(stmt.field("right")) if stmt is not None else []
+    return right[0] if len(right) == 1 and right[0].kind() == "call_expression" else None
+
+
+def checks_error(stmt: SgNode, err: str) -> bool:
+    """Whether `stmt` is the `if` that checks the error variable `err`."""
+    return (
+        err not in ("", "_")
+        and stmt.kind() == "if_statement"
+        and re.search(rf"\b{re.escape(err)}\b", stmt.field("condition").text()) is not None
+    )

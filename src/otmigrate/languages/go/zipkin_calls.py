@@ -23,6 +23,7 @@ from otmigrate.languages.go.sdk_setup import (
     add_imports,
     apply_edits,
     call_with_options,
+    checks_error,
     drop_unused_imports,
     enclosing_function,
     fleet_propagators,
@@ -31,6 +32,7 @@ from otmigrate.languages.go.sdk_setup import (
     line_of,
     named,
     nested_value,
+    single_call,
     statement_removal,
     todo,
 )
@@ -82,6 +84,7 @@ class _ZipkinMigration:
         self.tracer = f'otel.Tracer("{tracer_name(ctx.path, self.root)}")'
         self.spans: dict[str, str] = {}  # span variable → the context variable holding it (or "")
         self.extracted: set[str] = set()  # variables that now hold an extracted context
+        self.closes_reporter = False  # the set-up's function closed the reporter (defer rep.Close())
 
     def q(self, package: str | None, member: str) -> str | None:
         return f"{package}.{member}" if package else None
@@ -95,7 +98,7 @@ class _ZipkinMigration:
         for stmt in self.root.find_all(
             any=[{"kind": "short_var_declaration"}, {"kind": "assignment_statement"}]
         ):
-            call = _single_call(stmt)
+            call = single_call(stmt)
             if call is None:
                 continue
             function = call.field("function").text()
@@ -124,6 +127,7 @@ class _ZipkinMigration:
             todo(self.ctx, self.edits, stmt, RULE, "zipkin.NewTracer: set the OTel SDK provider up by hand")
             return
         todos: list[str] = []
+        self.closes_reporter = False
         setup = Setup(
             exporter_call="",
             provider=free_name(self.root, "tp", "tracerProvider"),
@@ -143,7 +147,7 @@ class _ZipkinMigration:
         tracer, err = left
         indent = indent_of(self.src, stmt)
         check = stmt.next()
-        after = check if check is not None and _checks(check, err) else stmt
+        after = check if check is not None and checks_error(check, err) else stmt
         op = ":=" if stmt.kind() == "short_var_declaration" else "="
         tail = [setup.provider_statements(indent)]
         if self.closes_reporter:
@@ -157,12 +161,11 @@ class _ZipkinMigration:
             todo(self.ctx, self.edits, stmt, RULE, reason)
         self.ctx.migrated(line_of(stmt), RULE, "zipkin.NewTracer → OTel SDK tracer provider set-up")
 
-    closes_reporter = False
 
     def exporter(self, function: SgNode, reporter: SgNode, setup: Setup, todos: list[str]) -> str:
         """`reporterhttp.NewReporter(url, opts...)` (through a variable) → the OTel Zipkin exporter."""
         decl = _declaration(function, reporter.text()) if reporter.kind() == "identifier" else None
-        call = _single_call(decl) if decl is not None else None
+        call = single_call(decl) if decl is not None else None
         if call is None or call.field("function").text() != self.q(self.reporter, "NewReporter"):
             todos.append("this zipkin reporter is not reporterhttp.NewReporter: choose the OTel exporter")
             return "otlptracehttp.New(context.Background())"
@@ -196,12 +199,12 @@ class _ZipkinMigration:
         args = named(option.field("arguments")) if name else []
         if name == "WithLocalEndpoint" and args and args[0].kind() == "identifier":
             decl = _declaration(function, args[0].text())
-            call = _single_call(decl) if decl is not None else None
+            call = single_call(decl) if decl is not None else None
             if call is not None and call.field("function").text() == self.q(self.zipkin, "NewEndpoint"):
                 self.edits.append(statement_removal(self.src, decl))
                 left = named(decl.field("left"))
                 check = decl.next()
-                if len(left) == 2 and check is not None and _checks(check, left[1].text()):
+                if len(left) == 2 and check is not None and checks_error(check, left[1].text()):
                     self.edits.append(statement_removal(self.src, check))
                 return named(call.field("arguments"))[0].text()
         if name == "WithSampler" and args:
@@ -219,7 +222,7 @@ class _ZipkinMigration:
         if text == self.q(self.zipkin, "NeverSample"):
             return "sdktrace.ParentBased(sdktrace.NeverSample())"
         decl = _declaration(function, text) if node.kind() == "identifier" else None
-        call = _single_call(decl) if decl is not None else node
+        call = single_call(decl) if decl is not None else node
         constructor = (
             call.field("function").text() if call is not None and call.kind() == "call_expression" else ""
         )
@@ -235,7 +238,7 @@ class _ZipkinMigration:
         if decl is not None:  # `s, err := zipkin.NewCountingSampler(r)` and its check go with it
             self.edits.append(statement_removal(self.src, decl))
             left, check = named(decl.field("left")), decl.next()
-            if len(left) == 2 and check is not None and _checks(check, left[1].text()):
+            if len(left) == 2 and check is not None and checks_error(check, left[1].text()):
                 self.edits.append(statement_removal(self.src, check))
         return f"sdktrace.ParentBased(sdktrace.TraceIDRatioBased({rate()}))"
 
@@ -373,7 +376,7 @@ class _ZipkinMigration:
             self.edit(guard, injection, "b3.InjectHTTP → propagator Inject (it cannot fail)")
             return
         if left and left[0].text() != "_":
-            if check is None or not _checks(check, left[0].text()):
+            if check is None or not checks_error(check, left[0].text()):
                 todo(
                     self.ctx,
                     self.edits,
@@ -501,25 +504,12 @@ class _ZipkinMigration:
                 self.edit(node, "trace.Span", "zipkin.Span → trace.Span")
 
 
-def _single_call(stmt: SgNode | None) -> SgNode | None:
-    right = named(stmt.field("right")) if stmt is not None else []
-    return right[0] if len(right) == 1 and right[0].kind() == "call_expression" else None
-
-
 def _declaration(function: SgNode, name: str) -> SgNode | None:
     for decl in function.find_all(kind="short_var_declaration"):
         left = named(decl.field("left"))
         if left and left[0].text() == name:
             return decl
     return None
-
-
-def _checks(stmt: SgNode, err: str) -> bool:
-    return (
-        err not in ("", "_")
-        and stmt.kind() == "if_statement"
-        and re.search(rf"\b{re.escape(err)}\b", stmt.field("condition").text()) is not None
-    )
 
 
 def _header_carrier(request: str) -> str:

@@ -15,6 +15,7 @@ from ast_grep_py import SgNode
 
 from otmigrate.engine import TransformContext
 from otmigrate.languages import Binding
+from otmigrate.languages.javascript import jscode
 
 CORE = "@opentelemetry/core"
 SDK_BASE = "@opentelemetry/sdk-trace-base"
@@ -76,7 +77,7 @@ class Setup:
             f"const {self.provider} = new NodeTracerProvider({{",
             f"  resource: resourceFromAttributes({{ {resource} }}),",
             f"  sampler: new ParentBasedSampler({{ root: {self.sampler} }}),",
-            f"  spanProcessors: [{', '.join(processors)}],",
+            *self._listed("  spanProcessors: [", processors, "],", indent),
             "});",
         ]
         if self.propagators == W3C:
@@ -84,16 +85,21 @@ class Setup:
         else:
             lines += [f"{self.provider}.register({{", "  propagator: new CompositePropagator({"]
             parts = [self._propagator(name) for name in self.propagators]
-            one_line = f"    propagators: [{', '.join(parts)}],"
-            if len(indent) + len(one_line) <= MAX_LINE:
-                lines.append(one_line)
-            else:
-                lines += ["    propagators: [", *(f"      {p}," for p in parts), "    ],"]
+            lines += self._listed("    propagators: [", parts, "],", indent)
             lines += ["  }),", "});"]
         if self.instrumentations:
             listed = ", ".join(f"new {name}()" for name in self.instrumentations)
             lines.append(f"registerInstrumentations({{ instrumentations: [{listed}] }});")
         return "\n".join(indent + line if line else line for line in lines)
+
+    @staticmethod
+    def _listed(head: str, items: list[str], tail: str, indent: str) -> list[str]:
+        """`head items tail` on one line, or one item a line when that is too long."""
+        one_line = f"{head}{', '.join(items)}{tail}"
+        if len(indent) + len(one_line) <= MAX_LINE:
+            return [one_line]
+        pad = head[: len(head) - len(head.lstrip())]
+        return [head.rstrip(), *(f"{pad}  {item}," for item in items), f"{pad}{tail}"]
 
     def _propagator(self, name: str) -> str:
         constructor = PROPAGATORS[name][0]
@@ -319,11 +325,13 @@ def finish_setups(source: str, ctx: TransformContext, setups: list[Setup]) -> st
 
 def drop_unused_tracers(source: str, variables: dict[str, str]) -> str:
     """Remove `const tracer = trace.getTracer(...)` when nothing but its own declaration names it."""
+    root = jscode.parse(source)
+    edits = []
     for variable in variables:
-        if len(re.findall(rf"(?<![\w$.]){re.escape(variable)}(?![\w$])", source)) == 1:
-            source = re.sub(
-                rf"\n[ \t]*(?:const|let|var) {re.escape(variable)} = trace\.getTracer\([^\n]*\);(?=\n)",
-                "",
-                source,
-            )
-    return source
+        uses = [i for i in root.find_all(kind="identifier") if i.text() == variable]
+        if len(uses) == 1 and re.fullmatch(
+            r"(?:const|let|var) \w+ = trace\.getTracer\(.*\);",
+            (statement := jscode.statement_of(uses[0])).text(),
+        ):
+            edits.append((*full_lines(source, statement), ""))
+    return jscode.apply_edits(source, edits)

@@ -32,6 +32,7 @@ from otmigrate.languages.go.type_inference import declared_types
 OT = "github.com/opentracing/opentracing-go"
 LEGACY_PACKAGES = {"opentracing": OT, "ext": f"{OT}/ext", "otlog": f"{OT}/log"}
 OTEL_SPAN_TYPES = ("trace.Span", "oteltrace.Span")
+FROM_CONTEXT = ("StartSpanFromContext", "StartSpanFromContextWithTracer")
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ class Pass:
             call, names = right[0], [n.text() for n in left]
             fn = call_name(call)
             args = named(call.field("arguments").children())
-            if self.is_q(fn, "opentracing", "StartSpanFromContext") and len(names) == 2 and args:
+            from_context = self.is_q(fn, "opentracing", *FROM_CONTEXT)
+            if from_context and len(names) == 2 and args:
                 starts.append(SpanStart(names[0], names[1], args[0].text(), stmt, call, True))
             elif fn.endswith(".StartSpan") and len(names) == 1:
                 starts.append(SpanStart(names[0], None, None, stmt, call, True))

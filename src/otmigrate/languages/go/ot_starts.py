@@ -59,6 +59,9 @@ def _rewrite_start(p: Pass, start: SpanStart) -> None:
     from_context = p.is_q(call_name(call), "opentracing", "StartSpanFromContext")
     if from_context:
         tracer, name, rest = p.tracer, args[1], args[2:]
+    elif p.is_q(call_name(call), "opentracing", "StartSpanFromContextWithTracer") and len(args) >= 3:
+        from_context = True
+        tracer, name, rest = tracer_of(p, args[1]) or args[1].text(), args[2], args[3:]
     else:
         tracer = tracer_of(p, call.field("function").field("operand"))
         if tracer is None or not args:

@@ -5,6 +5,7 @@ honest strict xfail: it starts failing (XPASS) the moment the rewriter catches u
 from __future__ import annotations
 
 import subprocess
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ NOT_YET: set[str] = set()
 """Cases whose rewrite does not reach expected.* yet (strict xfails: an XPASS fails, so remove the case)."""
 
 
+@cache
 def _rules() -> list:
     return [r for r in load_rules() if r.language.name == "javascript"]
 

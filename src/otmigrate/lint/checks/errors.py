@@ -44,7 +44,7 @@ class ErrorMark:
     methods: dict[str, str]  # language -> span method that counts
     argument: re.Pattern  # the call's arguments must match (the ERROR status code; anything for records)
     cm_flag: str  # Python: the `start_span`/`use_span` flag that turns the automatic recording off
-    missing: str  # the call the message asks for
+    missing: dict[str, str]  # language -> the call the message asks for
 
 
 RECORD = ErrorMark(
@@ -52,21 +52,19 @@ RECORD = ErrorMark(
     {"go": "RecordError", "python": "record_exception", "javascript": "recordException"},
     re.compile(r"."),
     "record_exception",
-    "{var}.RecordError(err)",
+    {"go": "{var}.RecordError(err)", "python": "{var}.record_exception(exc)"},
 )
 STATUS = ErrorMark(
     "OTM202",
     {"go": "SetStatus", "python": "set_status", "javascript": "setStatus"},
     re.compile(r"\bError\b|ERROR|\bcode\s*:\s*2\b"),
     "set_status_on_exception",
-    "{var}.SetStatus(codes.Error, ...)",
+    {
+        "go": "{var}.SetStatus(codes.Error, ...)",
+        "python": "{var}.set_status(StatusCode.ERROR)",
+        "javascript": "{var}.setStatus({{ code: SpanStatusCode.ERROR }})",
+    },
 )
-_MISSING = {
-    ("OTM201", "python"): "{var}.record_exception(exc)",
-    ("OTM201", "javascript"): "{var}.recordException(err)",
-    ("OTM202", "python"): "{var}.set_status(StatusCode.ERROR)",
-    ("OTM202", "javascript"): "{var}.setStatus({{ code: SpanStatusCode.ERROR }})",
-}
 _GO_ERROR_VALUE = re.compile(r"^(\w*[eE]rr\w*|\w+\.(New|Errorf?|Wrapf?|Join)\(.*)$", re.DOTALL)
 _GO_SENTINEL = re.compile(r"^(\w+\.)?Err[A-Z0-9]\w*$")
 
@@ -198,13 +196,13 @@ def check_error_paths(ctx: FileContext) -> None:
         return
     starts = find_starts(ctx)
     for mark in (RECORD, STATUS):
-        if ctx.language not in RULE_LANGUAGES[mark.code]:
-            continue
+        if ctx.language not in mark.missing:
+            continue  # the rule does not cover this language (JavaScript has no OTM201: OTM204's job)
         helpers = error_helpers(ctx, mark)
         for start, fn, entry in scopes:
             tracker = ErrorPathTracker(ctx, start, starts, mark, helpers)
             flow.Engine(tracker).run(flow.lower(fn.field("body"), ctx.language), fn, entry)
-            missing = _MISSING.get((mark.code, ctx.language), mark.missing).format(var=start.var)
+            missing = mark.missing[ctx.language].format(var=start.var)
             what = "recorded on" if mark is RECORD else "marked as an error on"
             for node in tracker.misses.values():
                 ctx.report(
@@ -743,8 +741,6 @@ def work():
         ),
     ),
 )
-
-RULE_LANGUAGES = {rule.code: rule.languages for rule in RULES}
 
 CHECKS = (
     (("OTM201", "OTM202"), ("python", "go", "javascript"), check_error_paths),

@@ -29,12 +29,15 @@ def _settings(
     exclude: tuple[str, ...],
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
+    paths: tuple[str, ...] = (),
 ) -> Any:
-    """Config file settings with the command-line flags laid over them."""
+    """Config file settings with the command-line flags laid over them. Without --config, the config is
+    the one nearest the first PATH (so `otmigrate rewrite ../other-repo` uses that repository's)."""
     from otmigrate.config import ConfigError, load_settings
 
+    start = Path(paths[0]) if paths else Path.cwd()
     try:
-        settings = load_settings(config)
+        settings = load_settings(config, start if start.is_dir() else start.parent)
     except ConfigError as exc:
         _fail(str(exc))
     settings.rules += [p.resolve() for p in rules]
@@ -122,7 +125,7 @@ def scan(
     from otmigrate.pool import default_jobs
     from otmigrate.scan import scan_paths
 
-    settings = _settings(config, rule_dirs, exclude)
+    settings = _settings(config, rule_dirs, exclude, paths=paths)
     files, scanned = scan_paths(list(paths) or ["."], settings, _rules(settings), jobs or default_jobs())
     scan_report(files, scanned, output_format, sys.stdout)
     sys.exit(EXIT_FINDINGS if any(f.error for f in files) else EXIT_CLEAN)
@@ -169,7 +172,7 @@ def rewrite(
     from otmigrate.pool import default_jobs
     from otmigrate.rewrite import rewrite_paths
 
-    settings = _settings(config, rule_dirs, exclude, select, ignore)
+    settings = _settings(config, rule_dirs, exclude, select, ignore, paths)
     rules = _rules(settings, handlers=True)
     results = rewrite_paths(
         list(paths) or ["."],
@@ -254,7 +257,7 @@ def lint(
     """
     from otmigrate.lint import LintOptions, run
 
-    settings = _settings(config, rule_dirs, exclude, select, ignore)
+    settings = _settings(config, rule_dirs, exclude, select, ignore, paths)
     options = LintOptions(
         paths=list(paths) or ["."],
         output_format=output_format,

@@ -236,3 +236,14 @@ def test_manifests_learn_which_otel_modules_the_migrated_code_below_them_imports
     assert {r.path for r in results if r.changed} >= {"other.py", "svc/app.py", "svc/requirements.txt"}
     migrated_app = next(r for r in results if r.path == "svc/app.py")
     assert seen == [migrated_app.otel_imports] and "opentelemetry" in migrated_app.otel_imports
+
+
+def test_the_config_nearest_the_first_path_applies_when_run_from_elsewhere(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".otmigrate.toml").write_text("colour = 'red'\n")
+    (project / "a.py").write_text(LEGACY)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = otmigrate("scan", str(project), cwd=elsewhere)
+    assert result.returncode == 2 and "unknown key 'colour'" in result.stderr

@@ -16,6 +16,7 @@ from otmigrate.config import Settings
 from otmigrate.lint.model import SEVERITIES, Finding, Fix, severity_rank
 
 if TYPE_CHECKING:
+    from otmigrate.lint.settings import LintConfig
     from otmigrate.sourcefile import SourceFile
 
 
@@ -51,7 +52,7 @@ class LintSyntaxError(Exception):
     """The file does not parse; checks on a broken tree would report nonsense."""
 
 
-def analyze(path: str, text: str, language: str, config) -> list[Finding]:
+def analyze(path: str, text: str, language: str, config: LintConfig) -> list[Finding]:
     """Run the enabled checks on one file, then apply severities, suppressions and OTM002."""
     from otmigrate.languages import LANGUAGES
     from otmigrate.lint import suppress
@@ -98,7 +99,7 @@ def apply_fixes(text: str, fixes: list[Fix]) -> str:
 
 
 def _added_since(
-    rev: str, source: SourceFile, path: str, language: str, found: list[Finding], config
+    rev: str, source: SourceFile, path: str, language: str, found: list[Finding], config: LintConfig
 ) -> list[Finding]:
     """The findings the file did not have at `rev` (all of them for a file that is new there)."""
     from otmigrate.lint import baseline as baselines
@@ -131,10 +132,10 @@ class FileResult:
     fixed: int = 0
 
 
-_worker_setup: tuple[LintOptions, object] | None = None
+_worker_setup: tuple[LintOptions, LintConfig] | None = None
 
 
-def _setup_worker(options: LintOptions, config) -> None:
+def _setup_worker(options: LintOptions, config: LintConfig) -> None:
     """Per process (the caller's, or each pool worker's): what every file is linted with."""
     global _worker_setup
     _worker_setup = (options, config)

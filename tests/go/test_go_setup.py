@@ -6,8 +6,13 @@ and process/resource attributes, and the legacy wire format next to W3C (api-map
 from __future__ import annotations
 
 import pytest
-from conftest import case_id, cases, has_setup
+from conftest import FIXTURES, ROOT, case_id, cases, has_setup
 from spantree import legacy_tree
+
+from otmigrate.config import Settings
+from otmigrate.engine import Outcome, rewrite_source
+from otmigrate.languages import LANGUAGES
+from otmigrate.rulefiles import load_rule_file
 
 SETUP_CASES = [pytest.param(c, id=case_id(c)) for c in cases() if has_setup(c)]
 # Process tags jaeger-client adds by itself; not the program's configuration.
@@ -102,3 +107,45 @@ def test_zipkin_shared_server_span_becomes_a_child():
     assert fetch["name"] == "fetch" and [c["name"] for c in fetch["children"]] == ["serve"]
     separate = [raw[0], {**raw[1], "id": "b", "parent": "a"}]
     assert legacy_tree(separate, "zipkin") == legacy_tree(raw, "zipkin")
+
+
+def _rewrite_with(settings: Settings, case: str, source: str | None = None) -> Outcome:
+    """The rewrite of a fixture's input (or of `source` in its place) under other settings."""
+    rules = [r for f in sorted((ROOT / "rules" / "go").glob("*.yml")) for r in load_rule_file(f)]
+    path = FIXTURES / case / "input.go"
+    return rewrite_source(source or path.read_text(), str(path), LANGUAGES["go"], rules, settings)
+
+
+def test_propagators_setting_replaces_the_fleet_default():
+    """A fleet already on W3C: `propagators = ["tracecontext", "baggage"]` drops the legacy format."""
+    for case, legacy in (("jaeger/config_const", "jaegerprop"), ("zipkin/tracer_setup", "b3prop")):
+        assert f"{legacy}." in _rewrite_with(Settings(), case).text
+        w3c = _rewrite_with(Settings(propagators=["tracecontext", "baggage"]), case).text
+        assert f"{legacy}." not in w3c and "propagation.TraceContext{}," in w3c
+
+
+def test_service_name_setting_fills_in_when_the_code_has_none():
+    case = "jaeger/default_sampler"
+    source = (FIXTURES / case / "input.go").read_text()
+    without = source.replace('{ServiceName: "reports"}', "{}")
+    for settings, expected in (
+        (Settings(service_name="billing"), '"billing"'),
+        (Settings(), '"unknown_service"'),
+    ):
+        assert f"semconv.ServiceName({expected})" in _rewrite_with(settings, case, without).text
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("jaeger/default_sampler", "jaeger's default sampler was remote"),
+        ("jaeger/probabilistic_in_main", None),
+    ],
+)
+def test_unmigrated_settings_keep_a_todo_and_a_report_line(case, reason):
+    outcome = _rewrite_with(Settings(), case)
+    manual = [c.message for c in outcome.changes if c.kind == "manual" and c.rule == "go-jaeger-setup"]
+    if reason is None:
+        assert manual == [] and "TODO(otmigrate)" not in outcome.text
+    else:
+        assert any(reason in m for m in manual) and f"TODO(otmigrate): {reason}" in outcome.text

@@ -149,3 +149,24 @@ def test_unmigrated_settings_keep_a_todo_and_a_report_line(case, reason):
         assert manual == [] and "TODO(otmigrate)" not in outcome.text
     else:
         assert any(reason in m for m in manual) and f"TODO(otmigrate): {reason}" in outcome.text
+
+
+def test_jaeger_new_tracer_constructor_is_left_with_a_todo():
+    source = """package main
+
+import (
+\t"github.com/opentracing/opentracing-go"
+\t"github.com/uber/jaeger-client-go"
+)
+
+func main() {
+\ttracer, closer := jaeger.NewTracer("svc", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
+\tdefer closer.Close()
+\topentracing.SetGlobalTracer(tracer)
+}
+"""
+    outcome = _rewrite_with(Settings(), "jaeger/config_const", source)
+    assert "\t// TODO(otmigrate): jaeger.NewTracer(service, sampler, reporter)" in outcome.text
+    assert "jaeger.NewTracer(" in outcome.text
+    assert any(c.kind == "manual" and c.rule == "go-jaeger-setup" for c in outcome.changes)
+    assert _rewrite_with(Settings(), "jaeger/config_const", outcome.text).text == outcome.text

@@ -52,6 +52,10 @@ FROM_ENV = (
     "jaegercfg.FromEnv: rename the JAEGER_* variables to OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, "
     "OTEL_TRACES_SAMPLER(_ARG) and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, which the SDK reads"
 )
+NEW_TRACER = (
+    "jaeger.NewTracer(service, sampler, reporter): build an sdktrace.NewTracerProvider with the matching "
+    "sampler, an OTLP exporter and the resource (see docs/migration-go.md)"
+)
 # Configuration fields and options with no OTel counterpart that changes what is traced.
 IGNORED_FIELDS = {"RPCMetrics", "Gen128Bit"}
 IGNORED_OPTIONS = {"Logger", "Metrics", "MaxTagValueLength", "PoolSpans"}
@@ -74,6 +78,7 @@ class _JaegerSetup:
         self.root = ctx.root
         self.cfg = names.get(f"{JAEGER}/config")
         self.b3 = names.get(f"{JAEGER}/zipkin")
+        self.client = names.get(JAEGER)
         self.ot = names.get(OPENTRACING)
         self.edits: list[Edit] = []
         self.closer_functions: list[str] = []  # set-up functions whose io.Closer result became the provider
@@ -86,8 +91,11 @@ class _JaegerSetup:
             if call is None or call.field("function").kind() != "selector_expression":
                 continue
             method = call.field("function").field("field").text()
-            if method in ("NewTracer", "InitGlobalTracer"):
-                config = self.config_of(call.field("function").field("operand"))
+            operand = call.field("function").field("operand")
+            if method == "NewTracer" and operand.text() == self.client:
+                todo(self.ctx, self.edits, stmt, RULE, NEW_TRACER)
+            elif method in ("NewTracer", "InitGlobalTracer"):
+                config = self.config_of(operand)
                 if config is not None:
                     self.migrate(stmt, call, method, config)
         self.callers_of_setup_functions()
@@ -404,6 +412,6 @@ def _exporter(fields: dict[str, SgNode], setup: Setup, todos: list[str]) -> str:
 def migrate_jaeger(ctx: TransformContext) -> str | None:
     """The jaeger-client-go set-up handler (rule go-jaeger-setup)."""
     names = {b.module: b.local for b in ctx.bindings}
-    if f"{JAEGER}/config" not in names:
+    if f"{JAEGER}/config" not in names and JAEGER not in names:
         return None
     return _JaegerSetup(ctx, names).run()

@@ -25,10 +25,18 @@ from otmigrate.languages.javascript.sdk_setup import Setup
 
 RULE = "js-zipkin-tracer"
 RULE_INSTRUMENTATION = "js-zipkin-instrumentation"
+HTTP_CLIENT_TODO = (
+    "zipkin HttpClient: HttpInstrumentation traces outgoing calls, propagation.inject adds headers"
+)
+WRAPPER_MODULES = (
+    "zipkin-instrumentation-fetch",
+    "zipkin-instrumentation-axiosjs",
+)  # node-fetch, axios: http
 ZIPKIN_EXPORTER = ("@opentelemetry/exporter-zipkin", "ZipkinExporter")
 CONTEXTS = ("CLSContext", "ExplicitContext")  # both: the default context manager of register()
 DROPPED_OPTIONS = {"traceId128Bit", "supportsJoin"}  # OTel ids are 128-bit; OTel never joins spans
-INSTRUMENTED_MODULES = {"http", "https", "express"}  # patched when required: required after the set-up
+# patched when required (axios and node-fetch require http as they load): required after the set-up
+INSTRUMENTED_MODULES = {"http", "https", "express", "axios", "node-fetch"}
 ESM_HOOK = "ES modules load before this set-up: run node --import @opentelemetry/instrumentation/hook.mjs"
 
 
@@ -40,10 +48,10 @@ def migrate_zipkin_setup(ctx: TransformContext) -> str | None:
         for n in root.find_all(kind="new_expression")
         if (c := n.field("constructor")) and c.text() in constructors
     ]
-    if not tracers:
-        return None
     edits: list[jscode.Edit] = []
-    instrumentations = _instrumentations(ctx, source, root, edits)
+    instrumentations = _instrumentations(ctx, source, root, edits, set_up_here=bool(tracers))
+    if not tracers:
+        return jscode.apply_edits(source, edits) if edits else None
     setups: list[Setup] = []
     variables: dict[str, str] = {}
     for number, new in enumerate(tracers):
@@ -177,32 +185,51 @@ def _recorder(setup: Setup, node: SgNode | None, ctx: TransformContext, edits: l
 
 
 def _instrumentations(
-    ctx: TransformContext, source: str, root: SgNode, edits: list[jscode.Edit]
+    ctx: TransformContext, source: str, root: SgNode, edits: list[jscode.Edit], *, set_up_here: bool
 ) -> list[str]:
-    """zipkin's HttpServer and express middleware statements go; the OTel instrumentations replace them."""
+    """zipkin's HttpServer, express middleware and fetch/axios wrappers go; the OTel instrumentations
+    that replace them are registered by this file's set-up, or a TODO asks for that where there is none."""
     found: list[str] = []
-    middleware = set(js.names_of(ctx.bindings, "zipkin-instrumentation-express", "expressMiddleware"))
+
+    def replaced(node: SgNode, statement: SgNode, text: str, names: list[str], message: str) -> None:
+        found.extend(names)
+        ctx.migrated(jscode.line_of(node), RULE_INSTRUMENTATION, message)
+        if set_up_here:
+            edits.append((*_span(statement), text) if text else (*js.full_lines(source, statement), ""))
+            return
+        reason = (
+            f"register {' and '.join(names)} in the OpenTelemetry set-up (the tracer is set up elsewhere)"
+        )
+        ctx.manual(jscode.line_of(node), RULE_INSTRUMENTATION, reason)
+        if text:
+            todo = jscode.todo_edit(source, node, reason)
+            edits.extend([(*_span(statement), text), *([todo] if todo is not None else [])])
+        else:
+            edits.append((*_span(statement), f"// TODO(otmigrate): {reason}"))
+
     for new in root.find_all(kind="new_expression"):
         constructor = new.field("constructor")
-        if constructor is not None and constructor.text().endswith("Instrumentation.HttpServer"):
-            statement = jscode.statement_of(new)
-            if statement.kind() == "lexical_declaration":
-                edits.append((*js.full_lines(source, statement), ""))
-                ctx.migrated(jscode.line_of(new), RULE_INSTRUMENTATION, "HttpServer → HttpInstrumentation")
-                found.append("HttpInstrumentation")
+        name = constructor.text() if constructor is not None else ""
+        statement = jscode.statement_of(new)
+        if name.endswith("Instrumentation.HttpServer") and statement.kind() == "lexical_declaration":
+            replaced(new, statement, "", ["HttpInstrumentation"], "HttpServer → HttpInstrumentation")
+        elif name.endswith("Instrumentation.HttpClient"):
+            ctx.manual(jscode.line_of(new), RULE_INSTRUMENTATION, HTTP_CLIENT_TODO)
+            edit = jscode.todo_edit(source, new, HTTP_CLIENT_TODO)
+            edits.extend([edit] if edit is not None else [])
+    middleware = set(js.names_of(ctx.bindings, "zipkin-instrumentation-express", "expressMiddleware"))
+    wrappers = {b.local for b in ctx.bindings if b.module in WRAPPER_MODULES and b.member is None}
     for call in root.find_all(kind="call_expression"):
         function = call.field("function")
-        if function is None or function.text() not in middleware:
-            continue
+        name = function.text() if function is not None else ""
         statement = jscode.statement_of(call)
-        if statement.kind() == "expression_statement" and re.fullmatch(
-            r"[\w.]+\.use\(.*\);?", statement.text(), re.S
-        ):
-            edits.append((*js.full_lines(source, statement), ""))
-            ctx.migrated(
-                jscode.line_of(call), RULE_INSTRUMENTATION, "expressMiddleware → ExpressInstrumentation"
-            )
-            found += ["HttpInstrumentation", "ExpressInstrumentation"]
+        if name in middleware and re.fullmatch(r"[\w.]+\.use\(.*\);?", statement.text(), re.S):
+            names = ["HttpInstrumentation", "ExpressInstrumentation"]
+            replaced(call, statement, "", names, "expressMiddleware → ExpressInstrumentation")
+        elif name in wrappers and jscode.args_of(call):
+            unwrapped = jscode.args_of(call)[0].text()
+            message = f"{name}({unwrapped}, ...) → {unwrapped}, traced by HttpInstrumentation"
+            replaced(call, call, unwrapped, ["HttpInstrumentation"], message)
     return list(dict.fromkeys(found))
 
 
@@ -223,7 +250,7 @@ def _require_instrumented_modules_after_setup(ctx: TransformContext, source: str
     for statement in root.children():
         if statement.range().start.index >= setup_end:
             break
-        found = re.fullmatch(r"(?:const|let|var) \w+ = require\(['\"](\w+)['\"]\);", statement.text())
+        found = re.fullmatch(r"(?:const|let|var) \w+ = require\(['\"]([\w-]+)['\"]\);", statement.text())
         if found and found.group(1) in INSTRUMENTED_MODULES:
             moved.append(statement.text())
             edits.append((*js.full_lines(source, statement), ""))

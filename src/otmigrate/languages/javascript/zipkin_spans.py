@@ -51,6 +51,7 @@ ERROR_CATCH = (
     "{i}{u}throw err;\n"
 )
 MAX_CALLBACKS = 200
+ADD_HEADERS_TODO = "Request.addZipkinHeaders: propagation.inject(trace.setSpan(context.active(), span), h)"
 
 
 def migrate_zipkin_spans(ctx: TransformContext) -> str | None:
@@ -179,7 +180,9 @@ def _leaf_calls(ctx: TransformContext, source: str, root: SgNode, tracers: set[s
         if called is None:
             continue
         receiver, method = called
-        if receiver.text() in servers:
+        if method == "addZipkinHeaders" and receiver.text().endswith("Request"):
+            edits += _manual(ctx, source, call, ADD_HEADERS_TODO)
+        elif receiver.text() in servers:
             edits += _server_call(ctx, source, root, call, method)
         elif _is_tracer(receiver, tracers):
             span = _enclosing_span(call, callbacks)

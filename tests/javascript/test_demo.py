@@ -136,6 +136,10 @@ def test_migrated_worker_has_no_legacy_import(migrated: Path) -> None:
     source = (migrated / "worker.js").read_text()
     assert not re.search(r"""require\(\s*['"](zipkin|jaeger-client|opentracing)""", source), source
     assert "@opentelemetry/sdk-trace-node" in source
+    dependencies = json.loads((migrated / "package.json").read_text())["dependencies"]
+    assert not [name for name in dependencies if name.startswith("zipkin")], dependencies
+    imported = set(re.findall(r"""require\('(@opentelemetry/[\w-]+)'\)""", source))
+    assert imported <= set(dependencies), "the migrated worker imports packages its package.json lacks"
     again = _rewrite(migrated)
     assert again.returncode == 0, f"a second rewrite still changes the demo:\n{again.stdout}"
 

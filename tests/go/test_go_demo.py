@@ -4,7 +4,8 @@ import, and the migrated service builds, vets and serves a request with the OTel
 The request comes in with B3 headers, as the not-yet-migrated frontend sends them; a stub worker records
 the headers the backend sends on, and a stub OTLP/HTTP collector records what the SDK exports. The go.mod
 gets the OTel modules the migrated code imports at the versions the fixtures are tested with (the
-harness's go.mod), as `go get` after the migration would; everything builds from the module cache.
+harness's go.mod), as `go get` after the migration would; modules the harness did not fetch (the demo's
+own leftover indirect requirements) come from the module proxy.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from gorun import GOENV, HARNESS
 DEMO = ROOT / "fixtures" / "demo" / "backend"
 LEGACY_IMPORT = re.compile(r'"github\.com/(opentracing|uber/jaeger-client-go|openzipkin)')
 TRACE_ID = "463ac35c9f6413ad"  # a 64-bit B3 trace id, as zipkin-era services send
-BUILD_ENV = {**GOENV, "GOPROXY": "off", "GOSUMDB": "off"}
+BUILD_ENV = {**GOENV, "GOSUMDB": "off"}  # modules missing from the cache come from the proxy
 
 
 def _rewrite(tmp: Path, *flags: str) -> Path:

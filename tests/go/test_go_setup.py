@@ -170,3 +170,13 @@ func main() {
     assert "jaeger.NewTracer(" in outcome.text
     assert any(c.kind == "manual" and c.rule == "go-jaeger-setup" for c in outcome.changes)
     assert _rewrite_with(Settings(), "jaeger/config_const", outcome.text).text == outcome.text
+
+
+def test_zipkin_nil_span_checks_become_validity_checks():
+    """zipkin.SpanFromContext returns nil without a span; trace.SpanFromContext returns a no-op span."""
+    source = (FIXTURES / "zipkin" / "reporter_batching" / "input.go").read_text()
+    checked = source.replace(
+        '\tparent.Tag("template", "welcome")', '\tif parent != nil {\n\t\tparent.Tag("t", "w")\n\t}'
+    )
+    out = _rewrite_with(Settings(), "zipkin/reporter_batching", checked).text
+    assert "if parent.SpanContext().IsValid() {" in out and "nil" not in out.split("func render")[1]

@@ -108,6 +108,7 @@ class _ZipkinMigration:
                 self.start(stmt, call)
             elif function == self.q(self.zipkin, "SpanFromContext") and len(named(stmt.field("left"))) == 1:
                 self.spans[named(stmt.field("left"))[0].text()] = ""
+                self.nil_checks(stmt, named(stmt.field("left"))[0].text())
             elif function.endswith(".Extract") and self.is_b3_extract(named(call.field("arguments"))):
                 self.extract(stmt, call)
         self.calls()
@@ -160,7 +161,6 @@ class _ZipkinMigration:
         for reason in todos:
             todo(self.ctx, self.edits, stmt, RULE, reason)
         self.ctx.migrated(line_of(stmt), RULE, "zipkin.NewTracer → OTel SDK tracer provider set-up")
-
 
     def exporter(self, function: SgNode, reporter: SgNode, setup: Setup, todos: list[str]) -> str:
         """`reporterhttp.NewReporter(url, opts...)` (through a variable) → the OTel Zipkin exporter."""
@@ -241,6 +241,20 @@ class _ZipkinMigration:
             if len(left) == 2 and check is not None and checks_error(check, left[1].text()):
                 self.edits.append(statement_removal(self.src, check))
         return f"sdktrace.ParentBased(sdktrace.TraceIDRatioBased({rate()}))"
+
+    def nil_checks(self, stmt: SgNode, span: str) -> None:
+        """§1.3: zipkin.SpanFromContext returns nil without a span, trace.SpanFromContext a no-op span."""
+        function = enclosing_function(stmt)
+        for check in function.find_all(kind="binary_expression") if function is not None else []:
+            operands = {check.field("left").text(), check.field("right").text()}
+            operator = check.field("operator").text()
+            if operands == {span, "nil"} and operator in ("!=", "=="):
+                valid = f"{span}.SpanContext().IsValid()"
+                self.edit(
+                    check,
+                    valid if operator == "!=" else f"!{valid}",
+                    "nil span check → SpanContext().IsValid()",
+                )
 
     # --- span starts ----------------------------------------------------------------------------------
     def start(self, stmt: SgNode, call: SgNode) -> None:

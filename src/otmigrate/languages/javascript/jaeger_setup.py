@@ -30,6 +30,7 @@ REMOTE_TODO = (
     "jaeger sampled remotely (its default; initial rate 0.001): a fixed ratio is used here, "
     "see @opentelemetry/sampler-jaeger-remote"
 )
+RETURNED_TODO = "callers that closed the returned jaeger tracer must shut this provider down (it flushes)"
 IGNORED_REPORTER_KEYS = {"agentPort", "agentSocketType"}  # UDP transport details: meaningless for OTLP
 IGNORED_OPTION_KEYS = {"traceId128bit"}  # OTel trace ids are always 128-bit
 
@@ -53,7 +54,8 @@ def migrate_jaeger(ctx: TransformContext) -> str | None:
     for number, call in enumerate(calls):
         statement = jscode.statement_of(call)
         variable = _declared_variable(statement, call)
-        if variable is None and not _is_statement_call(statement, call):
+        returned = _is_returned(statement, call)
+        if variable is None and not returned and not _is_statement_call(statement, call):
             edits += _todo(
                 ctx, source, statement, rule, "initTracer used in an expression: set the provider up by hand"
             )
@@ -62,13 +64,18 @@ def migrate_jaeger(ctx: TransformContext) -> str | None:
         provider = js.free_name(source, provider, f"{provider}Otel")
         setup = _setup(ctx, call, init_names[_callee(call)], codecs.get(variable or ""), provider, edits)
         setups.append(setup)
-        text = setup.render(jscode.indent_at(source, statement.range().start.index))
+        indent = jscode.indent_at(source, statement.range().start.index)
+        if returned:
+            setup.todos.append(RETURNED_TODO)
+            ctx.manual(jscode.line_of(call), rule, RETURNED_TODO)
+        text = setup.render(indent)
+        if returned:
+            text += f"\n{indent}return trace.getTracer({setup.service});"
         if variable is not None:
             keyword = statement.child(0).text() if statement.kind() == "lexical_declaration" else "var"
-            text += f"\n{jscode.indent_at(source, statement.range().start.index)}{keyword} {variable} = "
-            text += f"trace.getTracer({setup.service});"
+            text += f"\n{indent}{keyword} {variable} = trace.getTracer({setup.service});"
             tracers[variable] = provider
-            js.add_api_names(ctx, "trace")
+        js.add_api_names(ctx, "trace")
         edits.append((statement.range().start.index, statement.range().end.index, text.lstrip()))
         ctx.migrated(jscode.line_of(call), rule, "jaeger tracer set-up → NodeTracerProvider set-up")
     edits += _tracer_uses(ctx, source, tracers)
@@ -91,6 +98,12 @@ def _declared_variable(statement: SgNode, call: SgNode) -> str | None:
     if name is None or value is None or name.kind() != "identifier" or value.range() != call.range():
         return None
     return name.text()
+
+
+def _is_returned(statement: SgNode, call: SgNode) -> bool:
+    """`return initTracer(...)` in a set-up function: the provider is made there, the tracer returned."""
+    values = statement.named_children() if statement.kind() == "return_statement" else []
+    return len(values) == 1 and values[0].range() == call.range()
 
 
 def _is_statement_call(statement: SgNode, call: SgNode) -> bool:

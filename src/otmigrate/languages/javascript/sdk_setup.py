@@ -197,22 +197,25 @@ def full_lines(source: str, node: SgNode) -> tuple[int, int]:
 
 
 def resolve(node: SgNode | None, ctx: TransformContext, edits: list) -> SgNode | None:
-    """What an identifier argument was declared as at the top level (`const config = {...}`); the
+    """What an identifier argument was declared as in an enclosing block (`const config = {...}`); the
     declaration goes (an edit) when the set-up was its only use."""
     if node is None or node.kind() not in ("identifier", "shorthand_property_identifier"):
         return node
-    for statement in ctx.root.children():
-        if statement.kind() not in ("lexical_declaration", "variable_declaration"):
+    for block in node.ancestors():
+        if block.kind() not in ("statement_block", "program"):
             continue
-        for declarator in statement.named_children():
-            name, value = declarator.field("name"), declarator.field("value")
-            if name is None or value is None or name.text() != node.text():
+        for statement in block.named_children():
+            if statement.kind() not in ("lexical_declaration", "variable_declaration"):
                 continue
-            uses = [i for i in ctx.root.find_all(kind=node.kind()) if i.text() == node.text()]
-            uses += [i for i in ctx.root.find_all(kind="identifier") if i.text() == node.text()]
-            if len({(u.range().start.index) for u in uses}) == 2 and len(statement.named_children()) == 1:
-                edits.append((*full_lines(ctx.source, statement), ""))
-            return value
+            for declarator in statement.named_children():
+                name, value = declarator.field("name"), declarator.field("value")
+                if name is None or value is None or name.text() != node.text():
+                    continue
+                uses = [i for i in block.find_all(kind=node.kind()) if i.text() == node.text()]
+                uses += [i for i in block.find_all(kind="identifier") if i.text() == node.text()]
+                if len({u.range().start.index for u in uses}) == 2 and len(statement.named_children()) == 1:
+                    edits.append((*full_lines(ctx.source, statement), ""))
+                return value
     return node
 
 

@@ -3,7 +3,10 @@ and report line), what waits for --unsafe-fixes, and name clashes with the new p
 
 from __future__ import annotations
 
-from conftest import rewrite
+import pytest
+from conftest import case_id, cases, rewrite
+
+from otmigrate.rulefiles import load_rules
 
 LEFTOVERS = """package main
 
@@ -57,12 +60,12 @@ def test_what_cannot_be_migrated_keeps_a_todo_and_a_report_line():
     assert '"github.com/opentracing/opentracing-go"' in out  # still used by what is left
     assert 'ctx, span := otel.Tracer("main").Start(ctx, "send")' in out
     assert _held_back(outcome) == [
-        ("manual", "go-ot-baggage", 30),
-        ("manual", "go-ot-inject", 18),
-        ("manual", "go-ot-log-fields", 17),
-        ("unsafe", "go-ot-error-returns", 18),
-        ("unsafe", "go-ot-error-returns", 22),
-        ("unsafe", "go-ot-set-tag", 16),
+        ("manual", "go-opentracing-inject-extract", 18),
+        ("manual", "go-opentracing-log-fields", 17),
+        ("manual", "go-opentracing-span-methods", 30),
+        ("unsafe", "go-opentracing-error-returns", 18),
+        ("unsafe", "go-opentracing-error-returns", 22),
+        ("unsafe", "go-opentracing-span-methods", 16),
     ]
     again = rewrite(out, "svc/send.go")
     assert again.text == out
@@ -122,3 +125,27 @@ def test_locals_named_like_new_packages_get_aliased_imports_and_contexts_get_fre
     todo = "// TODO(otmigrate): ext.Error has no OTel translation"
     assert f"{todo}\n\text.Error.Set(span, len(codes) > 1)" in out
     assert rewrite(out, "svc/handle.go").text == out
+
+
+_ZIPKIN_ID = pytest.mark.xfail(
+    strict=True, reason="zipkin_calls.py reports under go-zipkin-migrate, which no rule file defines"
+)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, id=case_id(c), marks=[_ZIPKIN_ID] if c.parent.name == "zipkin" else [])
+        for c in cases()
+    ],
+)
+def test_every_reported_rule_id_is_a_rule_that_rules_show_can_explain(case):
+    known = {rule.id for rule in load_rules()}
+    sources = [(case / "input.go").read_text(), LEFTOVERS, CLASHES]
+    reported = {
+        change.rule
+        for text in sources
+        for unsafe in (False, True)
+        for change in rewrite(text, f"{case.name}/main.go", unsafe=unsafe).changes
+    }
+    assert reported - known == set()

@@ -48,7 +48,7 @@ def migrate_lifecycle(p: Pass) -> None:
         p.insert_after(start.statement, f"defer {start.span}.End()")
         p.ctx.migrated(
             line_of(ends[-1]),
-            "go-ot-lifecycle",
+            "go-opentracing-finish",
             "Finish → defer End after the start (every path ends the span)",
         )
 
@@ -128,13 +128,20 @@ def migrate_error_returns(p: Pass) -> None:
         if not values or values[-1].text() != err or span is None:
             continue
         if not p.ctx.unsafe:
-            p.unsafe(check, "go-ot-error-returns", f"returned error not recorded on span {span}", todo=False)
+            p.unsafe(
+                check,
+                "go-opentracing-error-returns",
+                f"returned error not recorded on span {span}",
+                todo=False,
+            )
             continue
         indent = indent_of(p.source, stmts[-1])
         at = stmts[-1].range().start.index
         lines = f"{span}.RecordError({err})\n{indent}{span}.SetStatus(codes.Error, {err}.Error())\n{indent}"
         p.edits.append(Edit(at, at, lines))
-        p.ctx.migrated(line_of(check), "go-ot-error-returns", "returned error → RecordError + SetStatus")
+        p.ctx.migrated(
+            line_of(check), "go-opentracing-error-returns", "returned error → RecordError + SetStatus"
+        )
 
 
 def _open_span(p: Pass, at: SgNode) -> str | None:

@@ -58,7 +58,7 @@ def migrate_extracts(p: Pass) -> None:
                 if fmt == "Binary"
                 else "Extract: use the context otel.GetTextMapPropagator().Extract returns"
             )
-            p.manual(stmt, "go-ot-extract", reason)
+            p.manual(stmt, "go-opentracing-inject-extract", reason)
             continue
         name = "ctx" if not p.declared_in("ctx", function) else f"{sc}Ctx"
         check = stmt.next()
@@ -69,13 +69,17 @@ def migrate_extracts(p: Pass) -> None:
             and re.search(rf"\b{err}\b", check.field("condition").text()) is not None
         )
         if checks_err and not _rewrite_check(p, check, err, name):
-            p.manual(stmt, "go-ot-extract", "Extract cannot fail in OTel: rewrite the error handling")
+            p.manual(
+                stmt,
+                "go-opentracing-inject-extract",
+                "Extract cannot fail in OTel: rewrite the error handling",
+            )
             continue
         p.extracted[sc] = name
         p.edit(
             stmt,
             f"{name} := {PROPAGATOR}.Extract({_base(p, args[1], stmt)}, {target})",
-            "go-ot-extract",
+            "go-opentracing-inject-extract",
             "Extract → propagator Extract returning a context",
         )
 
@@ -119,7 +123,7 @@ def _rewrite_check(p: Pass, check: SgNode, err: str, ctx: str) -> bool:
         p.edit(
             check.field("condition"),
             f"!{valid}" if condition in missing else valid,
-            "go-ot-extract",
+            "go-opentracing-inject-extract",
             "Extract error check → IsValid",
         )
     else:
@@ -145,14 +149,14 @@ def migrate_injects(p: Pass) -> None:
                 if fmt == "Binary"
                 else "Inject: pass the span's context to otel.GetTextMapPropagator().Inject"
             )
-            p.manual(call, "go-ot-inject", reason)
+            p.manual(call, "go-opentracing-inject-extract", reason)
             continue
         if check is not None:
             p.remove(check)
         p.edit(
             stmt,
             f"{PROPAGATOR}.Inject({ctx}, {target})",
-            "go-ot-inject",
+            "go-opentracing-inject-extract",
             "Inject → propagator Inject (it cannot fail)",
         )
 
@@ -206,7 +210,10 @@ def migrate_carriers(p: Pass) -> None:
         member = p.member_of(call_name(call), "opentracing")
         if member in CARRIERS and not p.is_claimed(call):
             p.edit(
-                call.field("function"), CARRIERS[member], "go-ot-carrier", f"{member} → {CARRIERS[member]}"
+                call.field("function"),
+                CARRIERS[member],
+                "go-opentracing-inject-extract",
+                f"{member} → {CARRIERS[member]}",
             )
 
 

@@ -56,19 +56,28 @@ def migrate_span_methods(p: Pass) -> None:
         method, span, args = fn.field("field").text(), fn.field("operand").text(), arguments(call)
         statement = call.parent() is not None and call.parent().kind() == "expression_statement"
         if method == "Finish" and not args:
-            p.edit(call, f"{span}.End()", "go-ot-finish", "Finish → End")
+            p.edit(call, f"{span}.End()", "go-opentracing-finish", "Finish → End")
         elif method == "FinishWithOptions":
             _finish_with_options(p, call, span, args)
         elif method == "SetOperationName":
-            p.edit(fn.field("field"), "SetName", "go-ot-set-operation-name", "SetOperationName → SetName")
+            p.edit(
+                fn.field("field"),
+                "SetName",
+                "go-opentracing-set-operation-name",
+                "SetOperationName → SetName",
+            )
         elif method == "Context" and not args:
-            p.edit(fn.field("field"), "SpanContext", "go-ot-context", "Context() → SpanContext()")
+            p.edit(
+                fn.field("field"), "SpanContext", "go-opentracing-span-methods", "Context() → SpanContext()"
+            )
         elif (
             method in ("SetTag", "LogFields", "LogKV", "LogEvent", "LogEventWithPayload", "SetBaggageItem")
             and not statement
         ):
             p.manual(
-                call, "go-ot-span-methods", f"{method} used as a value (OTel span methods return nothing)"
+                call,
+                "go-opentracing-span-methods",
+                f"{method} used as a value (OTel span methods return nothing)",
             )
         elif method == "SetTag" and len(args) == 2:
             _set_tag(p, call, span, args[0], args[1])
@@ -80,11 +89,13 @@ def migrate_span_methods(p: Pass) -> None:
             ctx = _baggage_context(p, span, call)
             if ctx is None:
                 p.manual(
-                    call, "go-ot-baggage", "read baggage from the request's context (baggage.FromContext)"
+                    call,
+                    "go-opentracing-span-methods",
+                    "read baggage from the request's context (baggage.FromContext)",
                 )
             else:
                 value = f"baggage.FromContext({ctx}).Member({args[0].text()}).Value()"
-                p.edit(call, value, "go-ot-baggage", "BaggageItem → baggage.FromContext")
+                p.edit(call, value, "go-opentracing-span-methods", "BaggageItem → baggage.FromContext")
 
 
 def _finish_with_options(p: Pass, call: SgNode, span: str, args: list[SgNode]) -> None:
@@ -100,9 +111,16 @@ def _finish_with_options(p: Pass, call: SgNode, span: str, args: list[SgNode]) -
         }
         if set(fields) <= {"FinishTime"}:
             option = f"trace.WithTimestamp({fields['FinishTime'].text()})" if fields else ""
-            p.edit(call, f"{span}.End({option})", "go-ot-finish", "FinishWithOptions → End(WithTimestamp)")
+            p.edit(
+                call,
+                f"{span}.End({option})",
+                "go-opentracing-finish",
+                "FinishWithOptions → End(WithTimestamp)",
+            )
             return
-    p.manual(call, "go-ot-finish", "FinishWithOptions with log records: add them with AddEvent before End")
+    p.manual(
+        call, "go-opentracing-finish", "FinishWithOptions with log records: add them with AddEvent before End"
+    )
 
 
 def span_kind(p: Pass, span: str, at: SgNode) -> str | None:
@@ -120,18 +138,32 @@ def _set_tag(p: Pass, call: SgNode, span: str, key: SgNode, value: SgNode) -> No
     name = tag_key(key)
     if name == "error" and value.kind() in ("true", "false"):
         code = "Error" if value.kind() == "true" else "Ok"
-        p.edit(call, f'{span}.SetStatus(codes.{code}, "")', "go-ot-set-tag", "SetTag(error) → SetStatus")
+        p.edit(
+            call,
+            f'{span}.SetStatus(codes.{code}, "")',
+            "go-opentracing-span-methods",
+            "SetTag(error) → SetStatus",
+        )
         return
     if name in ("span.kind", "sampling.priority", "error"):
-        p.manual(call, "go-ot-set-tag", f"tag {name}: OTel decides this at span start")
+        p.manual(call, "go-opentracing-span-methods", f"tag {name}: OTel decides this at span start")
         return
     attr, safe = tag_attribute(
         key.text(), value, p.types, kind=span_kind(p, span, call), text=p.render(value)
     )
     if safe or p.ctx.unsafe:
-        p.edit(call, f"{span}.SetAttributes({attr})", "go-ot-set-tag", "SetTag → SetAttributes (typed)")
+        p.edit(
+            call,
+            f"{span}.SetAttributes({attr})",
+            "go-opentracing-span-methods",
+            "SetTag → SetAttributes (typed)",
+        )
     else:
-        p.unsafe(call, "go-ot-set-tag", "SetTag value of unknown type: attribute.String(k, fmt.Sprint(v))")
+        p.unsafe(
+            call,
+            "go-opentracing-span-methods",
+            "SetTag value of unknown type: attribute.String(k, fmt.Sprint(v))",
+        )
 
 
 def _log(p: Pass, call: SgNode, span: str, method: str, args: list[SgNode]) -> None:
@@ -143,11 +175,15 @@ def _log(p: Pass, call: SgNode, span: str, method: str, args: list[SgNode]) -> N
         payload = [f'attribute.String("payload", fmt.Sprint({args[1].text()}))'] if len(args) == 2 else []
         event = (args[0].text(), payload, [], True) if args else None
     if event is None:
-        p.manual(call, "go-ot-log-fields", f"{method} with a field otmigrate cannot translate")
+        p.manual(call, "go-opentracing-log-fields", f"{method} with a field otmigrate cannot translate")
         return
     name, attrs, errors, safe = event
     if not safe and not p.ctx.unsafe:
-        p.unsafe(call, "go-ot-log-kv", "LogKV value of unknown type: attribute.String(k, fmt.Sprint(v))")
+        p.unsafe(
+            call,
+            "go-opentracing-log-fields",
+            "LogKV value of unknown type: attribute.String(k, fmt.Sprint(v))",
+        )
         return
     options = _with_attributes(p, call, attrs)
     lines = []
@@ -158,7 +194,7 @@ def _log(p: Pass, call: SgNode, span: str, method: str, args: list[SgNode]) -> N
     p.edit(
         call,
         f"\n{indent_of(p.source, call)}".join(lines),
-        "go-ot-log-fields",
+        "go-opentracing-log-fields",
         f"{method} → AddEvent / RecordError",
     )
 
@@ -236,7 +272,7 @@ def _set_baggage(p: Pass, call: SgNode, span: str, args: list[SgNode]) -> None:
     if start is None or start.ctx_out in (None, "_") or start.function != enclosing_function(call):
         p.manual(
             call,
-            "go-ot-baggage",
+            "go-opentracing-span-methods",
             "SetBaggageItem: put the baggage in a context (baggage.ContextWithBaggage) and pass it on",
         )
         return
@@ -245,7 +281,7 @@ def _set_baggage(p: Pass, call: SgNode, span: str, args: list[SgNode]) -> None:
     p.edit(
         call,
         block.replace("\n", "\n" + indent),
-        "go-ot-baggage",
+        "go-opentracing-span-methods",
         "SetBaggageItem → baggage.ContextWithBaggage",
     )
 
@@ -274,36 +310,39 @@ def migrate_ext(p: Pass) -> None:
                 f'"{key}"', args[1], p.types, kind=span_kind(p, span, call), value_type=value_type
             )
             p.edit(
-                call, f"{span}.SetAttributes({attr})", "go-ot-ext-tag", f"ext.{tag} → semantic conventions"
+                call,
+                f"{span}.SetAttributes({attr})",
+                "go-opentracing-ext",
+                f"ext.{tag} → semantic conventions",
             )
         elif tag in KINDS or tag == "SpanKind":
             p.manual(
                 call,
-                "go-ot-ext",
+                "go-opentracing-ext",
                 "span kind set where its start is not in this function: pass trace.WithSpanKind to Start",
             )
         else:
-            p.manual(call, "go-ot-ext", f"ext.{tag} has no OTel translation")
+            p.manual(call, "go-opentracing-ext", f"ext.{tag} has no OTel translation")
 
 
 def _ext_error(p: Pass, call: SgNode, span: str, failed: bool) -> None:
     """`ext.Error.Set(span, true)`: an error log in the same block records the error and sets the status
     (so this call goes); otherwise the status, described by the error being returned or checked."""
     if not failed:
-        p.edit(call, f'{span}.SetStatus(codes.Ok, "")', "go-ot-ext-error", "ext.Error false → status Ok")
+        p.edit(call, f'{span}.SetStatus(codes.Ok, "")', "go-opentracing-ext", "ext.Error false → status Ok")
         return
     stmt = call.parent()
     siblings = named(stmt.parent().children()) if stmt is not None and stmt.parent() is not None else []
     if stmt is not None and stmt.kind() == "expression_statement" and _error_logged(p, span, siblings):
         p.remove(stmt)
-        p.ctx.migrated(line_of(call), "go-ot-ext-error", "ext.Error + error log → RecordError + SetStatus")
+        p.ctx.migrated(line_of(call), "go-opentracing-ext", "ext.Error + error log → RecordError + SetStatus")
         return
     err = _error_in_scope(siblings, stmt)
     description = f"{err}.Error()" if err else '""'
     p.edit(
         call,
         f"{span}.SetStatus(codes.Error, {description})",
-        "go-ot-ext-error",
+        "go-opentracing-ext",
         "ext.Error → SetStatus(codes.Error)",
     )
 
@@ -342,13 +381,13 @@ def _log_error(p: Pass, call: SgNode, args: list[SgNode]) -> None:
     span, err = args[0].text(), args[1].text()
     event = _log_fields(p, args[2:])
     if event is None:
-        p.manual(call, "go-ot-ext", "ext.LogError with fields otmigrate cannot translate")
+        p.manual(call, "go-opentracing-ext", "ext.LogError with fields otmigrate cannot translate")
         return
     options = _with_attributes(p, call, event[1])
     indent = indent_of(p.source, call)
     p.edit(
         call,
         f"{span}.RecordError({err}{options})\n{indent}{span}.SetStatus(codes.Error, {err}.Error())",
-        "go-ot-ext-error",
+        "go-opentracing-ext",
         "ext.LogError → RecordError + SetStatus",
     )

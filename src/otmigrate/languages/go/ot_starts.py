@@ -69,10 +69,12 @@ def _rewrite_start(p: Pass, start: SpanStart) -> None:
         name, rest = args[0], args[1:]
     opts = start_options(p, rest, stmt)
     if opts is None or (from_context and opts.parent is not None):
-        p.manual(stmt, "go-ot-start-options", "a start option with no OTel translation")
+        p.manual(stmt, "go-opentracing-start-options", "a start option with no OTel translation")
         return
     if opts.unsafe and not p.ctx.unsafe:
-        p.unsafe(stmt, "go-ot-start-options", "a start tag of unknown type, stringified with fmt.Sprint")
+        p.unsafe(
+            stmt, "go-opentracing-start-options", "a start tag of unknown type, stringified with fmt.Sprint"
+        )
         return
     for moved_kind, kind_stmt in kind_settings(p, start):
         opts.kind = opts.kind or moved_kind
@@ -93,7 +95,7 @@ def _rewrite_start(p: Pass, start: SpanStart) -> None:
     p.edit(
         stmt,
         f"{left} {op} {tracer}.Start{call_text}",
-        "go-ot-start-span-from-context" if from_context else "go-ot-start-span",
+        "go-opentracing-start-span-from-context" if from_context else "go-opentracing-start-span",
         "span start → Tracer.Start (ctx, span)",
     )
 
@@ -220,14 +222,24 @@ def migrate_package_calls(p: Pass) -> None:
         if p.is_claimed(call):
             continue
         if p.is_q(fn, "opentracing", "GlobalTracer"):
-            p.edit(call, p.tracer, "go-ot-global-tracer", "GlobalTracer() → otel.Tracer(name)")
+            p.edit(call, p.tracer, "go-opentracing-global-tracer", "GlobalTracer() → otel.Tracer(name)")
         elif p.is_q(fn, "opentracing", "SpanFromContext", "ContextWithSpan"):
-            p.edit(call.field("function"), f"trace.{fn.split('.')[-1]}", "go-ot-context", f"{fn} → trace")
+            p.edit(
+                call.field("function"),
+                f"trace.{fn.split('.')[-1]}",
+                "go-opentracing-context",
+                f"{fn} → trace",
+            )
         elif p.is_q(fn, "opentracing", "SetGlobalTracer", "InitGlobalTracer"):
             _set_global_tracer(p, call)
     for literal in p.root.find_all(kind="composite_literal"):
         if p.is_q(literal.field("type"), "opentracing", "NoopTracer") and not p.is_claimed(literal):
-            p.edit(literal, 'noop.NewTracerProvider().Tracer("")', "go-ot-noop", "NoopTracer → noop tracer")
+            p.edit(
+                literal,
+                'noop.NewTracerProvider().Tracer("")',
+                "go-opentracing-global-tracer",
+                "NoopTracer → noop tracer",
+            )
 
 
 def _set_global_tracer(p: Pass, call: SgNode) -> None:
@@ -240,12 +252,14 @@ def _set_global_tracer(p: Pass, call: SgNode) -> None:
         p.edit(
             call,
             "otel.SetTracerProvider(noop.NewTracerProvider())",
-            "go-ot-global-tracer",
+            "go-opentracing-global-tracer",
             "SetGlobalTracer → SetTracerProvider",
         )
     elif not p.other_libraries:  # a jaeger or zipkin tracer: the SDK set-up rewrite replaces it
         p.manual(
-            call, "go-ot-global-tracer", "install an OTel SDK TracerProvider with otel.SetTracerProvider"
+            call,
+            "go-opentracing-global-tracer",
+            "install an OTel SDK TracerProvider with otel.SetTracerProvider",
         )
 
 
@@ -257,7 +271,9 @@ def migrate_nil_checks(p: Pass) -> None:
         if op not in ("==", "!=") or right.kind() != "nil" or not p.is_span(left) or p.is_claimed(check):
             continue
         valid = f"{left.text()}.SpanContext().IsValid()"
-        p.edit(check, valid if op == "!=" else f"!{valid}", "go-ot-context", "span nil check → IsValid")
+        p.edit(
+            check, valid if op == "!=" else f"!{valid}", "go-opentracing-context", "span nil check → IsValid"
+        )
 
 
 def migrate_type_names(p: Pass) -> None:
@@ -266,6 +282,6 @@ def migrate_type_names(p: Pass) -> None:
             continue  # Tag{} / Tags{} / NoopTracer{} / FinishOptions{}: their calls translate them
         member = p.member_of(typ.text(), "opentracing")
         if member in TYPES:
-            p.edit(typ, TYPES[member], "go-ot-types", f"opentracing.{member} → {TYPES[member]}")
+            p.edit(typ, TYPES[member], "go-opentracing-types", f"opentracing.{member} → {TYPES[member]}")
         elif member is not None:
-            p.manual(typ, "go-ot-types", f"opentracing.{member} has no OTel counterpart")
+            p.manual(typ, "go-opentracing-types", f"opentracing.{member} has no OTel counterpart")

@@ -38,7 +38,12 @@ from otmigrate.languages.go.sdk_setup import (
 )
 
 ZIPKIN = "github.com/openzipkin/zipkin-go"
-RULE = "go-zipkin-migrate"
+# Report lines go under the rule (rules/go/zipkin.yml) that describes the mapping.
+SETUP_RULE = "go-zipkin-tracer"
+START_RULE = "go-zipkin-start-span"
+SPAN_RULE = "go-zipkin-span-methods"
+B3_RULE = "go-zipkin-b3"
+MIDDLEWARE_RULE = "go-zipkin-http-middleware"
 SHUTDOWN = "Shutdown(context.Background())"
 PROPAGATOR = "otel.GetTextMapPropagator()"
 NAME_AS_OPERATION = "func(operation string, _ *http.Request) string { return operation }"
@@ -89,10 +94,10 @@ class _ZipkinMigration:
     def q(self, package: str | None, member: str) -> str | None:
         return f"{package}.{member}" if package else None
 
-    def edit(self, node: SgNode, text: str, message: str) -> None:
+    def edit(self, node: SgNode, text: str, message: str, rule: str = SPAN_RULE) -> None:
         r = node.range()
         self.edits.append(Edit(r.start.index, r.end.index, text))
-        self.ctx.migrated(line_of(node), RULE, message)
+        self.ctx.migrated(line_of(node), rule, message)
 
     def run(self) -> str | None:
         for stmt in self.root.find_all(
@@ -125,7 +130,13 @@ class _ZipkinMigration:
         args = named(call.field("arguments"))
         left = [n.text() for n in named(stmt.field("left"))]
         if function is None or not args or len(left) != 2:
-            todo(self.ctx, self.edits, stmt, RULE, "zipkin.NewTracer: set the OTel SDK provider up by hand")
+            todo(
+                self.ctx,
+                self.edits,
+                stmt,
+                SETUP_RULE,
+                "zipkin.NewTracer: set the OTel SDK provider up by hand",
+            )
             return
         todos: list[str] = []
         self.closes_reporter = False
@@ -159,8 +170,8 @@ class _ZipkinMigration:
         at = after.range().end.index
         self.edits.append(Edit(at, at, "".join(f"\n{indent}{t}" for t in tail)))
         for reason in todos:
-            todo(self.ctx, self.edits, stmt, RULE, reason)
-        self.ctx.migrated(line_of(stmt), RULE, "zipkin.NewTracer → OTel SDK tracer provider set-up")
+            todo(self.ctx, self.edits, stmt, SETUP_RULE, reason)
+        self.ctx.migrated(line_of(stmt), SETUP_RULE, "zipkin.NewTracer → OTel SDK tracer provider set-up")
 
     def exporter(self, function: SgNode, reporter: SgNode, setup: Setup, todos: list[str]) -> str:
         """`reporterhttp.NewReporter(url, opts...)` (through a variable) → the OTel Zipkin exporter."""
@@ -276,7 +287,13 @@ class _ZipkinMigration:
         for option in options:
             result = self.start_option(option)
             if result is None:
-                todo(self.ctx, self.edits, stmt, RULE, f"zipkin span option {option.text()} is not migrated")
+                todo(
+                    self.ctx,
+                    self.edits,
+                    stmt,
+                    START_RULE,
+                    f"zipkin span option {option.text()} is not migrated",
+                )
                 return
             if result.startswith("parent:"):
                 parent = result.removeprefix("parent:")
@@ -289,6 +306,7 @@ class _ZipkinMigration:
             stmt,
             f"{ctx_var}, {span} {op} {tracer}.Start({call_args})",
             "zipkin span start → Tracer.Start (ctx, span)",
+            START_RULE,
         )
 
     def start_option(self, option: SgNode) -> str | None:
@@ -356,6 +374,7 @@ class _ZipkinMigration:
             stmt,
             f"{left[0].text()} {op} {PROPAGATOR}.Extract({r}.Context(), {_header_carrier(r)})",
             "b3.ExtractHTTP → propagator Extract returning a context",
+            B3_RULE,
         )
 
     def inject(self, call: SgNode, args: list[SgNode]) -> None:
@@ -365,7 +384,9 @@ class _ZipkinMigration:
         span = args[0].text().removesuffix(".Context()") if len(args) == 1 else ""
         holder = call.parent()
         if len(request) != 1 or span not in self.spans or holder is None:
-            todo(self.ctx, self.edits, call, RULE, "b3.InjectHTTP: inject with otel.GetTextMapPropagator()")
+            todo(
+                self.ctx, self.edits, call, B3_RULE, "b3.InjectHTTP: inject with otel.GetTextMapPropagator()"
+            )
             return
         ctx = self.spans[span] or f"trace.ContextWithSpan(context.Background(), {span})"
         injection = f"{PROPAGATOR}.Inject({ctx}, {_header_carrier(request[0].text())})"
@@ -387,7 +408,7 @@ class _ZipkinMigration:
             and guard.field("alternative") is None
             and guard.field("condition").text() == f"{left[0].text()} != nil"
         ):
-            self.edit(guard, injection, "b3.InjectHTTP → propagator Inject (it cannot fail)")
+            self.edit(guard, injection, "b3.InjectHTTP → propagator Inject (it cannot fail)", B3_RULE)
             return
         if left and left[0].text() != "_":
             if check is None or not checks_error(check, left[0].text()):
@@ -395,12 +416,12 @@ class _ZipkinMigration:
                     self.ctx,
                     self.edits,
                     statement,
-                    RULE,
+                    B3_RULE,
                     "the B3 inject error is used: OTel Inject cannot fail",
                 )
                 return
             self.edits.append(statement_removal(self.src, check))
-        self.edit(statement, injection, "b3.InjectHTTP → propagator Inject")
+        self.edit(statement, injection, "b3.InjectHTTP → propagator Inject", B3_RULE)
 
     # --- calls on spans, tags, contexts, middleware ----------------------------------------------------
     def calls(self) -> None:
@@ -434,7 +455,7 @@ class _ZipkinMigration:
                     self.ctx,
                     self.edits,
                     call,
-                    RULE,
+                    MIDDLEWARE_RULE,
                     f"{text}: use otelhttp.NewTransport (span names and tags differ)",
                 )
 
@@ -444,7 +465,9 @@ class _ZipkinMigration:
         elif method == "Tag" and len(args) == 2:
             attr = self.attribute(args[0].text(), args[1])
             if attr is None:
-                todo(self.ctx, self.edits, call, RULE, "a numeric zipkin tag with a computed string value")
+                todo(
+                    self.ctx, self.edits, call, SPAN_RULE, "a numeric zipkin tag with a computed string value"
+                )
             else:
                 self.edit(call, f"{span}.SetAttributes({attr})", "span.Tag → SetAttributes")
         elif method == "Annotate" and len(args) == 2:
@@ -461,7 +484,7 @@ class _ZipkinMigration:
         ):
             self.edit(call.field("function").field("field"), "SpanContext", "span.Context → SpanContext")
         elif method in UNMIGRATED_SPAN_METHODS:
-            todo(self.ctx, self.edits, call, RULE, f"span.{method}: {UNMIGRATED_SPAN_METHODS[method]}")
+            todo(self.ctx, self.edits, call, SPAN_RULE, f"span.{method}: {UNMIGRATED_SPAN_METHODS[method]}")
 
     def tag_set(self, call: SgNode, tag: str, args: list[SgNode]) -> None:
         if len(args) != 2:
@@ -476,7 +499,7 @@ class _ZipkinMigration:
             return
         attr = self.attribute(f"string({self.zipkin}.{tag})", value)
         if attr is None:
-            todo(self.ctx, self.edits, call, RULE, "a numeric zipkin tag with a computed string value")
+            todo(self.ctx, self.edits, call, SPAN_RULE, "a numeric zipkin tag with a computed string value")
         else:
             self.edit(call, f"{span}.SetAttributes({attr})", f"zipkin.{tag} → semantic conventions")
 
@@ -491,11 +514,20 @@ class _ZipkinMigration:
             ):
                 name = named(option.field("arguments"))[0].text()
             else:
-                todo(self.ctx, self.edits, call, RULE, f"middleware option {option.text()} is not migrated")
+                todo(
+                    self.ctx,
+                    self.edits,
+                    call,
+                    MIDDLEWARE_RULE,
+                    f"middleware option {option.text()} is not migrated",
+                )
                 return
         if name is None:
             self.edit(
-                call, 'otelhttp.NewMiddleware("")', "zipkinhttp.NewServerMiddleware → otelhttp.NewMiddleware"
+                call,
+                'otelhttp.NewMiddleware("")',
+                "zipkinhttp.NewServerMiddleware → otelhttp.NewMiddleware",
+                MIDDLEWARE_RULE,
             )
         else:
             formatter = f"otelhttp.WithSpanNameFormatter({NAME_AS_OPERATION})"
@@ -503,6 +535,7 @@ class _ZipkinMigration:
                 call,
                 f"otelhttp.NewMiddleware({name}, {formatter})",
                 "zipkinhttp.NewServerMiddleware → otelhttp.NewMiddleware",
+                MIDDLEWARE_RULE,
             )
 
     def types(self) -> None:

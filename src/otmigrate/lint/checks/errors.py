@@ -42,7 +42,7 @@ class ErrorMark:
 
     code: str
     methods: dict[str, str]  # language -> span method that counts
-    argument: re.Pattern  # the call's arguments must match (the ERROR status code; anything for records)
+    argument: re.Pattern  # the first argument must match (the ERROR status code; anything for records)
     cm_flag: str  # Python: the `start_span`/`use_span` flag that turns the automatic recording off
     missing: dict[str, str]  # language -> the call the message asks for
 
@@ -97,8 +97,8 @@ class ErrorPathTracker(SpanTracker):
         for call in calls_outside_closures(node, self.ctx.language):
             recv, name = call_name(call)
             if recv is not None and recv.text() == self.var and name == self.method:
-                args = call.field("arguments")
-                if args is not None and self.mark.argument.search(args.text()):
+                args = call_args(call)
+                if args and self.mark.argument.search(args[0].text()):
                     return True
             if name in self.configured:
                 return True  # like spancheck's ignore-check-signatures: on the path is enough
@@ -532,6 +532,22 @@ func save(ctx context.Context, it *Item) error {
 	span.SetStatus(codes.Ok, "")
 	if err := db.Put(ctx, it); err != nil {
 		span.RecordError(err)
+		return err // want: OTM202
+	}
+	return nil
+}
+""",
+            ),
+            Example(
+                "go",
+                "positive: an Ok status described with the error is still Ok",
+                """
+func save(ctx context.Context, it *Item) error {
+	ctx, span := tracer.Start(ctx, "save")
+	defer span.End()
+	if err := db.Put(ctx, it); err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Ok, err.Error())
 		return err // want: OTM202
 	}
 	return nil

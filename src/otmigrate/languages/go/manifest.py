@@ -17,13 +17,22 @@ LEGACY_MODULES = (
     "github.com/openzipkin/zipkin-go",
     "github.com/openzipkin-contrib/zipkin-go-opentracing",
 )
+# Indirect requirements only jaeger-client-go brings in. The shared ones (pkg/errors, atomic) are only
+# dropped when every other requirement left is an OTel dependency, which is known not to need them.
+LEGACY_ONLY_INDIRECT = ("github.com/HdrHistogram/hdrhistogram-go",)
+SHARED_INDIRECT = ("github.com/pkg/errors", "go.uber.org/atomic")
+OTEL_DEPENDENCY_PREFIXES = ("go.opentelemetry.io/", "golang.org/x/", "google.golang.org/")
+
 OTEL_VERSION = "v1.47.0"
 OTEL_MODULES = {  # every OTel module migrated code imports, at the version the fixtures were proven with
     "go.opentelemetry.io/otel": OTEL_VERSION,
     "go.opentelemetry.io/otel/trace": OTEL_VERSION,
     "go.opentelemetry.io/otel/sdk": OTEL_VERSION,
     "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp": OTEL_VERSION,
+    "go.opentelemetry.io/otel/exporters/zipkin": OTEL_VERSION,
     "go.opentelemetry.io/contrib/propagators/b3": OTEL_VERSION,
+    "go.opentelemetry.io/contrib/propagators/jaeger": OTEL_VERSION,
+    "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp": "v0.70.0",
 }
 _API = ("go.opentelemetry.io/otel", "go.opentelemetry.io/otel/trace")
 _SDK_SETUP = (
@@ -32,7 +41,7 @@ _SDK_SETUP = (
     "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp",
     "go.opentelemetry.io/contrib/propagators/b3",
 )
-NEEDED_FOR = {  # legacy module → the OTel modules its migrated code imports
+NEEDED_FOR = {  # when the code's imports are unknown: legacy module → what its migrated code may import
     "github.com/opentracing/opentracing-go": _API,
     "github.com/uber/jaeger-client-go": _SDK_SETUP,
     "github.com/openzipkin/zipkin-go": _SDK_SETUP,
@@ -41,18 +50,26 @@ NEEDED_FOR = {  # legacy module → the OTel modules its migrated code imports
 _REQUIRE_LINE = re.compile(r"^\s*(?:require\s+)?(\S+)\s+v\S+(?:\s*//.*)?$")
 
 
+def module_of(import_path: str) -> str | None:
+    """The OTel module an import path belongs to: the longest module path that is a prefix of it
+    (go.opentelemetry.io/otel/trace/noop is in module otel/trace, otel/attribute in module otel)."""
+    owners = [m for m in OTEL_MODULES if import_path == m or import_path.startswith(m + "/")]
+    return max(owners, key=len, default=None)
+
+
 def update_manifest(name: str, text: str, imports: frozenset[str] | None = None) -> str:
-    """The go.mod with legacy requirements removed and the OTel ones added; unchanged if it has none."""
+    """The go.mod with legacy requirements removed and the OTel modules of `imports` added (the modules
+    the legacy libraries' migrated code may need when `imports` is unknown); unchanged if it has none.
+
+    An empty `imports` counts as unknown: no migrated file below the go.mod said what it needs, and
+    dropping the legacy modules without adding any would leave already-migrated code unbuildable."""
     if name != "go.mod" or not any(m in text for m in LEGACY_MODULES):
         return text
-    lines = []
-    for line in text.splitlines(keepends=True):
-        m = _REQUIRE_LINE.match(line)
-        if m and m.group(1) in LEGACY_MODULES:
-            continue
-        lines.append(line)
-    out = re.sub(r"\nrequire \(\s*\)\n", "\n", "".join(lines))
-    needed = {mod for legacy, mods in NEEDED_FOR.items() if legacy in text for mod in mods}
+    out = _without_legacy(text)
+    if imports:
+        needed = {module for module in map(module_of, imports) if module is not None}
+    else:
+        needed = {mod for legacy, mods in NEEDED_FOR.items() if legacy in text for mod in mods}
     missing = [
         f"\t{mod} {ver}\n"
         for mod, ver in OTEL_MODULES.items()
@@ -63,3 +80,23 @@ def update_manifest(name: str, text: str, imports: frozenset[str] | None = None)
     if re.search(r"^require \($", out, re.M):
         return re.sub(r"^require \(\n", lambda m: m.group(0) + "".join(missing), out, count=1, flags=re.M)
     return out.rstrip("\n") + "\n\nrequire (\n" + "".join(missing) + ")\n"
+
+
+def _without_legacy(text: str) -> str:
+    """The go.mod without the legacy requirements and the indirect ones only they needed, emptied
+    require blocks and the blank lines they leave."""
+    lines = text.splitlines(keepends=True)
+    required = [m.group(1) for m in map(_REQUIRE_LINE.match, lines) if m]
+    legacy = set(LEGACY_MODULES) | set(LEGACY_ONLY_INDIRECT)
+    others = [mod for mod in required if mod not in legacy and mod not in SHARED_INDIRECT]
+    if all(mod.startswith(OTEL_DEPENDENCY_PREFIXES) for mod in others):
+        legacy |= set(SHARED_INDIRECT)
+    kept = []
+    for line in lines:
+        m = _REQUIRE_LINE.match(line)
+        removable = m and m.group(1) in legacy
+        if removable and (m.group(1) in LEGACY_MODULES or line.rstrip().endswith("// indirect")):
+            continue
+        kept.append(line)
+    out = re.sub(r"^require \(\s*\)\n", "", "".join(kept), flags=re.M)
+    return re.sub(r"\n{3,}", "\n\n", out).rstrip("\n") + "\n"

@@ -56,7 +56,7 @@ def migrate_jaeger(ctx: TransformContext) -> str | None:
         variable = _declared_variable(statement, call)
         returned = _is_returned(statement, call)
         if variable is None and not returned and not _is_statement_call(statement, call):
-            edits += _todo(
+            edits += js.todo(
                 ctx, source, statement, rule, "initTracer used in an expression: set the provider up by hand"
             )
             continue
@@ -118,12 +118,6 @@ def _is_statement_call(statement: SgNode, call: SgNode) -> bool:
         and _callee(expression).endswith("initGlobalTracer")
         and [a.range() for a in jscode.args_of(expression)] == [call.range()]
     )
-
-
-def _todo(ctx: TransformContext, source: str, statement: SgNode, rule: str, reason: str) -> list:
-    ctx.manual(jscode.line_of(statement), rule, reason)
-    edit = jscode.todo_edit(source, statement, reason)
-    return [edit] if edit is not None else []
 
 
 def _setup(

@@ -235,6 +235,15 @@ def leftover_todos(todos: list[str], what: str, keys: Iterable[str], ignored: Co
     todos += [f"{what} '{key}' has no OpenTelemetry counterpart here" for key in keys if key not in ignored]
 
 
+def todo(ctx: TransformContext, source: str, node: SgNode, rule: str, reason: str) -> list[jscode.Edit]:
+    """`// TODO(otmigrate): reason` above the statement, reported once (a later pass finds it there)."""
+    edit = jscode.todo_edit(source, node, reason)
+    if edit is None:
+        return []
+    ctx.manual(jscode.line_of(node), rule, reason)
+    return [edit]
+
+
 def report_todos(ctx: TransformContext, node: SgNode, rule: str, todos: list[str]) -> None:
     for todo in todos:
         ctx.manual(node.range().start.line + 1, rule, todo)

@@ -22,11 +22,15 @@ from otmigrate.engine import TransformContext
 from otmigrate.languages.javascript import jscode
 from otmigrate.languages.javascript import sdk_setup as js
 from otmigrate.languages.javascript.sdk_setup import Setup
+from otmigrate.languages.javascript.zipkin_spans import http_servers
 
 RULE = "js-zipkin-tracer"
 RULE_INSTRUMENTATION = "js-zipkin-instrumentation"
 HTTP_CLIENT_TODO = (
     "zipkin HttpClient: HttpInstrumentation traces outgoing calls, propagation.inject adds headers"
+)
+HTTP_SERVER_TODO = (
+    "zipkin HttpServer used beyond recordRequest/recordResponse: HttpInstrumentation replaces it"
 )
 WRAPPER_MODULES = (
     "zipkin-instrumentation-fetch",
@@ -58,15 +62,9 @@ def migrate_zipkin_setup(ctx: TransformContext) -> str | None:
         statement = jscode.statement_of(new)
         declarator = new.parent()
         if declarator.kind() != "variable_declarator" or statement.kind() != "lexical_declaration":
-            ctx.manual(
-                jscode.line_of(new),
-                RULE,
-                "a zipkin Tracer made in an expression: set the provider up by hand",
+            edits += js.todo(
+                ctx, source, new, RULE, "a zipkin Tracer made in an expression: set it up by hand"
             )
-            edit = jscode.todo_edit(
-                source, new, "a zipkin Tracer made in an expression: set the provider up by hand"
-            )
-            edits += [edit] if edit is not None else []
             continue
         variable = declarator.field("name").text()
         provider = js.free_name(
@@ -200,23 +198,25 @@ def _instrumentations(
         reason = (
             f"register {' and '.join(names)} in the OpenTelemetry set-up (the tracer is set up elsewhere)"
         )
-        ctx.manual(jscode.line_of(node), RULE_INSTRUMENTATION, reason)
         if text:
-            todo = jscode.todo_edit(source, node, reason)
-            edits.extend([(*_span(statement), text), *([todo] if todo is not None else [])])
+            edits.extend(
+                [(*_span(statement), text), *js.todo(ctx, source, node, RULE_INSTRUMENTATION, reason)]
+            )
         else:
+            ctx.manual(jscode.line_of(node), RULE_INSTRUMENTATION, reason)
             edits.append((*_span(statement), f"// TODO(otmigrate): {reason}"))
 
+    servers = http_servers(root).values()
     for new in root.find_all(kind="new_expression"):
         constructor = new.field("constructor")
         name = constructor.text() if constructor is not None else ""
         statement = jscode.statement_of(new)
-        if name.endswith("Instrumentation.HttpServer") and statement.kind() == "lexical_declaration":
+        if name.endswith("Instrumentation.HttpServer") and new in servers:
             replaced(new, statement, "", ["HttpInstrumentation"], "HttpServer → HttpInstrumentation")
+        elif name.endswith("Instrumentation.HttpServer"):
+            edits += js.todo(ctx, source, new, RULE_INSTRUMENTATION, HTTP_SERVER_TODO)
         elif name.endswith("Instrumentation.HttpClient"):
-            ctx.manual(jscode.line_of(new), RULE_INSTRUMENTATION, HTTP_CLIENT_TODO)
-            edit = jscode.todo_edit(source, new, HTTP_CLIENT_TODO)
-            edits.extend([edit] if edit is not None else [])
+            edits += js.todo(ctx, source, new, RULE_INSTRUMENTATION, HTTP_CLIENT_TODO)
     middleware = set(js.names_of(ctx.bindings, "zipkin-instrumentation-express", "expressMiddleware"))
     wrappers = {b.local for b in ctx.bindings if b.module in WRAPPER_MODULES and b.member is None}
     for call in root.find_all(kind="call_expression"):
@@ -241,9 +241,9 @@ def _require_instrumented_modules_after_setup(ctx: TransformContext, source: str
     root = jscode.parse(source)
     setup_end = source.find("registerInstrumentations(")
     if js.is_esm(root):
-        ctx.manual(source[:setup_end].count("\n") + 1, RULE_INSTRUMENTATION, ESM_HOOK)
-        edit = jscode.todo_edit(source, _statement_at(root, setup_end), ESM_HOOK)
-        return jscode.apply_edits(source, [edit] if edit is not None else [])
+        return jscode.apply_edits(
+            source, js.todo(ctx, source, _statement_at(root, setup_end), RULE_INSTRUMENTATION, ESM_HOOK)
+        )
     after = source.find("\n", setup_end)
     moved = []
     edits: list[jscode.Edit] = []

@@ -17,6 +17,7 @@ So the rewrite works in two steps:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ast_grep_py import SgNode
 
@@ -171,9 +172,22 @@ def _annotation(node: SgNode | None) -> tuple[str, list[SgNode]] | None:
     return (found.group(1), jscode.args_of(node)) if found else None
 
 
+@dataclass
+class _Spans:
+    """What step 1 knows about a file's spans."""
+
+    callbacks: dict[tuple[int, int], str]  # span callback -> the name of its span inside it
+    opening: set[tuple[int, int]]  # `const id = createChildId(); setId(id);`, converted with the callback
+    ids: set[str]  # names that hold a span after the migration: letId(id, fn) can use them
+
+    def known(self, node: SgNode) -> bool:
+        return node.text() in self.ids or node.text() in self.callbacks.values()
+
+
 def _leaf_calls(ctx: TransformContext, source: str, root: SgNode, tracers: set[str]) -> str:
     callbacks, opening = _span_callbacks(root, tracers)
-    servers = _http_servers(ctx, root)
+    servers = http_servers(root)
+    spans = _Spans(callbacks, opening, _server_span_ids(root, servers))
     edits: list[jscode.Edit] = []
     for call in root.find_all(kind="call_expression"):
         called = jscode.method_call(call)
@@ -185,11 +199,25 @@ def _leaf_calls(ctx: TransformContext, source: str, root: SgNode, tracers: set[s
         elif receiver.text() in servers:
             edits += _server_call(ctx, source, root, call, method)
         elif _is_tracer(receiver, tracers):
-            span = _enclosing_span(call, callbacks)
-            edits += _tracer_call(ctx, source, call, method, span, _kind_of(call, callbacks), opening)
+            edits += _tracer_call(ctx, source, call, method, spans)
     if edits:
         js.add_api_names(ctx, "trace", "context", "SpanStatusCode", "SpanKind")
     return jscode.apply_edits(source, edits)
+
+
+def _server_span_ids(root: SgNode, servers: dict[str, SgNode]) -> set[str]:
+    """`const id = server.recordRequest(...)` (or its migration, `= trace.getActiveSpan()`): a span now."""
+    ids = set()
+    for declarator in root.find_all(kind="variable_declarator"):
+        value, name = declarator.field("value"), declarator.field("name")
+        called = jscode.method_call(value) if value is not None else None
+        if name is None or value is None:
+            continue
+        if value.text() == "trace.getActiveSpan()" or (
+            called is not None and called[1] == "recordRequest" and called[0].text() in servers
+        ):
+            ids.add(name.text())
+    return ids
 
 
 def _kind_of(call: SgNode, callbacks: dict[tuple[int, int], str]) -> str | None:
@@ -205,14 +233,10 @@ def _kind_of(call: SgNode, callbacks: dict[tuple[int, int], str]) -> str | None:
 
 
 def _tracer_call(
-    ctx: TransformContext,
-    source: str,
-    call: SgNode,
-    method: str,
-    span: str | None,
-    kind: str | None,
-    skip: set[tuple[int, int]],
+    ctx: TransformContext, source: str, call: SgNode, method: str, spans: _Spans
 ) -> list[jscode.Edit]:
+    span = _enclosing_span(call, spans.callbacks)
+    kind = _kind_of(call, spans.callbacks)
     args = jscode.args_of(call)
     target = span or "trace.getActiveSpan()?"
     start = call.range().start.index
@@ -229,6 +253,10 @@ def _tracer_call(
     ):
         ctx.migrated(line, RULE_IDS, "scoped(fn) → context.with(context.active(), fn)")
         return [(start, args[0].range().start.index, "context.with(context.active(), ")]
+    if method == "letId" and len(args) == 2 and not spans.known(args[0]):
+        return _manual(
+            ctx, source, call, f"letId({args[0].text()}): not a span the migration made: set it by hand"
+        )
     if method == "letId" and len(args) == 2:
         ctx.migrated(
             line, RULE_IDS, "letId(id, fn) → context.with(trace.setSpan(context.active(), span), fn)"
@@ -242,7 +270,7 @@ def _tracer_call(
         ]
     if (
         method in ("setId", "createChildId", "createRootId", "join")
-        and _span(jscode.statement_of(call)) not in skip
+        and _span(jscode.statement_of(call)) not in spans.opening
     ):
         return _manual(
             ctx, source, call, f"zipkin {method} outside a scoped child span: start an OTel span by hand"
@@ -303,9 +331,11 @@ def _annotation_call(
     recorded = _record(ctx, source, call, ANNOTATION_RECORDS.get(name, ""), args, target, kind)
     if recorded is not None:
         return recorded
-    return _manual(
-        ctx, source, call, f"zipkin annotation {name or node.text()} has no OpenTelemetry counterpart here"
-    )
+    if name in STARTS or name in STOPS:
+        reason = f"zipkin {name} outside a scoped child span: start or end an OTel span by hand"
+    else:
+        reason = f"zipkin annotation {name or node.text()} has no OpenTelemetry counterpart here"
+    return _manual(ctx, source, call, reason)
 
 
 def _record(
@@ -339,9 +369,7 @@ def _record(
 
 
 def _manual(ctx: TransformContext, source: str, node: SgNode, reason: str) -> list[jscode.Edit]:
-    ctx.manual(jscode.line_of(node), RULE_IDS, reason)
-    edit = jscode.todo_edit(source, node, reason)
-    return [edit] if edit is not None else []
+    return js.todo(ctx, source, node, RULE_IDS, reason)
 
 
 def _drop_statement(ctx: TransformContext, source: str, call: SgNode, reason: str) -> list[jscode.Edit]:
@@ -354,19 +382,42 @@ def _drop_statement(ctx: TransformContext, source: str, call: SgNode, reason: st
 # ---- zipkin's HttpServer instrumentation → @opentelemetry/instrumentation-http ----
 
 
-def _http_servers(ctx: TransformContext, root: SgNode) -> set[str]:
-    """Variables holding `new Instrumentation.HttpServer(...)` (zipkin_setup registers the OTel one)."""
-    names = set()
+SERVER_METHODS = ("recordRequest", "recordResponse")
+
+
+def http_servers(root: SgNode) -> dict[str, SgNode]:
+    """Variables holding `new Instrumentation.HttpServer(...)` (-> that expression) used for nothing but
+    recordRequest / recordResponse: the OTel HTTP instrumentation takes their place. Others stay (TODO)."""
+    found = {}
     for new in root.find_all(kind="new_expression"):
         constructor = new.field("constructor")
         declarator = new.parent()
         if (
-            constructor is not None
-            and constructor.text().endswith("Instrumentation.HttpServer")
-            and declarator.kind() == "variable_declarator"
+            constructor is None
+            or not constructor.text().endswith("Instrumentation.HttpServer")
+            or declarator.kind() != "variable_declarator"
         ):
-            names.add(declarator.field("name").text())
-    return names
+            continue
+        name = declarator.field("name")
+        uses = [
+            i
+            for i in root.find_all(kind="identifier")
+            if i.text() == name.text() and i.range() != name.range()
+        ]
+        if all(_server_method(use) in SERVER_METHODS for use in uses):
+            found[name.text()] = new
+    return found
+
+
+def _server_method(use: SgNode) -> str | None:
+    member = use.parent()
+    if (
+        member is None
+        or member.kind() != "member_expression"
+        or member.field("object").range() != use.range()
+    ):
+        return None
+    return member.field("property").text()
 
 
 def _server_call(

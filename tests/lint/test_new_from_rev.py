@@ -49,3 +49,16 @@ def test_a_repository_without_commits_reports_everything(tmp_path, monkeypatch):
     git(tmp_path, "init", "-q")
     (tmp_path / "a.py").write_text(OLD)
     assert legacy_findings(tmp_path, monkeypatch) == (1, [("a.py", 1)])
+
+
+def test_a_renamed_legacy_file_adds_nothing(tmp_path, monkeypatch):
+    git(tmp_path, "init", "-q")
+    (tmp_path / "old.py").write_text(OLD)
+    git(tmp_path, "add", "old.py")
+    git(tmp_path, "commit", "-q", "-m", "legacy")
+    (tmp_path / "pkg").mkdir()
+    git(tmp_path, "mv", "old.py", "pkg/renamed.py")
+    assert legacy_findings(tmp_path, monkeypatch) == (0, [])
+    (tmp_path / "pkg" / "renamed.py").write_text("import jaeger_client\n" + OLD)
+    git(tmp_path, "add", "pkg/renamed.py")
+    assert legacy_findings(tmp_path, monkeypatch) == (1, [("pkg/renamed.py", 1)])

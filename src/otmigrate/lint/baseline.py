@@ -78,21 +78,40 @@ def filter_new(findings: list[Finding], baseline: Counter) -> list[Finding]:
 _NOT_IN_REVISION = ("exists on disk, but not in", "does not exist in", "invalid object name 'HEAD'")
 
 
-def at_revision(path: Path, rev: str) -> bytes | None:
-    """The file's bytes at git revision `rev`; None when it is new there (or the repository has no commit
-    yet). Used by `--new-from-rev`: the pre-commit hook compares a staged file with its HEAD version."""
-    import subprocess  # only this option needs it; the lint path stays lean
+def _git(folder: Path, *args: str) -> tuple[int, bytes, str]:
+    import subprocess  # only --new-from-rev needs it; the lint path stays lean
 
     try:
-        result = subprocess.run(
-            ["git", "-C", str(path.parent), "show", f"{rev}:./{path.name}"], capture_output=True, timeout=60
-        )
+        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BaselineError(f"{path}: cannot run git ({exc.__class__.__name__})") from None
-    if result.returncode == 0:
-        return result.stdout
-    message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-    reason = message[-1] if message else f"git exited {result.returncode}"
-    if any(marker in reason for marker in _NOT_IN_REVISION):
+        raise BaselineError(f"{folder}: cannot run git ({exc.__class__.__name__})") from None
+    return done.returncode, done.stdout, done.stderr.decode("utf-8", "replace")
+
+
+def _renamed_from(path: Path, rev: str) -> str | None:
+    """Where a staged file came from, when git sees it as a rename of a file at `rev` (`git mv`)."""
+    _, full, _ = _git(path.parent, "ls-files", "--full-name", "--", path.name)
+    _, listing, _ = _git(path.parent, "diff", "--cached", "--name-status", "-M", rev)
+    for line in listing.decode("utf-8", "replace").splitlines():
+        status, *names = line.split("\t")
+        if status.startswith("R") and len(names) == 2 and names[1] == full.decode().strip():
+            return names[0]
+    return None
+
+
+def at_revision(path: Path, rev: str) -> bytes | None:
+    """The file's text at git revision `rev` (following a staged rename); None when it is new there or the
+    repository has no commit yet. For `--new-from-rev`: the no-legacy hook compares a staged file with
+    its HEAD version."""
+    code, data, error = _git(path.parent, "show", f"{rev}:./{path.name}")
+    if code == 0:
+        return data
+    message = error.strip().splitlines()
+    reason = message[-1] if message else f"git exited {code}"
+    if not any(marker in reason for marker in _NOT_IN_REVISION):
+        raise BaselineError(f"{path}: cannot compare with revision {rev} ({reason.removeprefix('fatal: ')})")
+    origin = _renamed_from(path, rev) if "exists on disk" in reason else None
+    if origin is None:
         return None
-    raise BaselineError(f"{path}: cannot compare with revision {rev} ({reason.removeprefix('fatal: ')})")
+    code, data, _ = _git(path.parent, "show", f"{rev}:{origin}")
+    return data if code == 0 else None

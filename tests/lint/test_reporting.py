@@ -205,6 +205,8 @@ def test_config_selects_profiles_severity_and_per_file_ignores(repo, monkeypatch
     _, out = lint(repo, monkeypatch, settings=settings, output_format="json", fail_on="warning")
     got = {(i["code"], i["severity"]) for i in json.loads(out)}
     assert got == {("OTM901", "info"), ("OTM403", "warning")}
+    _, out = lint(repo, monkeypatch, output_format="json", select=["OTM101,otm9"], ignore=["OTM902, OTM904"])
+    assert {i["code"] for i in json.loads(out)} == {"OTM101", "OTM901"}
     bad = Settings(root=repo, lint={"profile": "everything"})
     assert lint(repo, monkeypatch, settings=bad)[0] == 2
 

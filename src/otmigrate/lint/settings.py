@@ -46,6 +46,12 @@ def _codes(value, key: str) -> list[str]:
     return [v.strip().upper() for v in value if v.strip().upper().startswith("OTM")]
 
 
+def _otm_codes(values) -> list[str]:
+    """Command-line codes, repeated or comma-separated as in ruff (`--select OTM101,OTM9`); the OTM ones."""
+    parts = (part.strip().upper() for value in values for part in value.split(","))
+    return [part for part in parts if part.startswith("OTM")]
+
+
 def resolve(
     rules: dict[str, Rule], table: dict, *, select=(), ignore=(), profile: str | None = None
 ) -> LintConfig:
@@ -56,8 +62,8 @@ def resolve(
             f"[tool.otmigrate.lint] profile: {profile!r} is not one of {', '.join(PROFILES)}"
         )
     level = PROFILES.index(profile)
-    select = [s for s in select if s.upper().startswith("OTM")] or _codes(table.get("select"), "select")
-    ignore = [s for s in ignore if s.upper().startswith("OTM")] + _codes(table.get("ignore"), "ignore")
+    select = _otm_codes(select) or _codes(table.get("select"), "select")
+    ignore = _otm_codes(ignore) + _codes(table.get("ignore"), "ignore")
     extend = _codes(table.get("extend-select"), "extend-select")
     if select:
         enabled = {c for c in rules if any(c.startswith(s) for s in select)}

@@ -52,6 +52,20 @@ ERROR_CATCH = (
     "{i}{u}throw err;\n"
 )
 MAX_CALLBACKS = 200
+# the tracer methods left after the conversions above (the migrated tracer no longer has them)
+UNMIGRATED_TRACER_METHODS = {
+    "local",
+    "scoped",
+    "letId",
+    "setId",
+    "createChildId",
+    "createRootId",
+    "join",
+    "recordLocalAddr",
+    "recordServerAddr",
+    "recordClientAddr",
+    "writeIdToConsole",
+}
 ADD_HEADERS_TODO = "Request.addZipkinHeaders: propagation.inject(trace.setSpan(context.active(), span), h)"
 
 
@@ -269,11 +283,18 @@ def _tracer_call(
             )
         ]
     if (
-        method in ("setId", "createChildId", "createRootId", "join")
-        and _span(jscode.statement_of(call)) not in spans.opening
+        method in ("setId", "createChildId", "createRootId")
+        and _span(jscode.statement_of(call)) in spans.opening
     ):
+        return []  # converted with its callback
+    if method == "local" and len(args) == 2 and args[1].kind() in ("identifier", "member_expression"):
+        ctx.migrated(
+            line, RULE_LOCAL, f"tracer.local(name, {args[1].text()}): the callback is called in place"
+        )
+        return [(*_span(args[1]), f"() => {args[1].text()}()")]
+    if method in UNMIGRATED_TRACER_METHODS:
         return _manual(
-            ctx, source, call, f"zipkin {method} outside a scoped child span: start an OTel span by hand"
+            ctx, source, call, f"zipkin tracer.{method}: no migration here (start an OTel span by hand)"
         )
     return []
 

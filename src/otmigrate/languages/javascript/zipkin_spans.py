@@ -292,7 +292,7 @@ def _tracer_call(
             line, RULE_LOCAL, f"tracer.local(name, {args[1].text()}): the callback is called in place"
         )
         return [(*_span(args[1]), f"() => {args[1].text()}()")]
-    if method in UNMIGRATED_TRACER_METHODS:
+    if method in UNMIGRATED_TRACER_METHODS and not any(_span(a) in spans.callbacks for a in args):
         return _manual(
             ctx, source, call, f"zipkin tracer.{method}: no migration here (start an OTel span by hand)"
         )

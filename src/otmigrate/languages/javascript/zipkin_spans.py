@@ -214,6 +214,17 @@ def _leaf_calls(ctx: TransformContext, source: str, root: SgNode, tracers: set[s
             edits += _server_call(ctx, source, root, call, method)
         elif _is_tracer(receiver, tracers):
             edits += _tracer_call(ctx, source, call, method, spans)
+    for member in root.find_all(kind="member_expression"):
+        receiver, prop = member.field("object"), member.field("property")
+        if (
+            prop is not None
+            and prop.text() == "id"
+            and receiver is not None
+            and _is_tracer(receiver, tracers)
+        ):
+            edits += _manual(
+                ctx, source, member, "zipkin tracer.id: the current span is trace.getActiveSpan()"
+            )
     if edits:
         js.add_api_names(ctx, "trace", "context", "SpanStatusCode", "SpanKind")
     return jscode.apply_edits(source, edits)

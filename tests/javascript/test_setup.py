@@ -18,6 +18,11 @@ from typing import Any
 
 import pytest
 
+from otmigrate.config import Settings
+from otmigrate.engine import rewrite_source
+from otmigrate.languages import LANGUAGES
+from otmigrate.rulefiles import load_rules
+
 from .jsharness import FIXTURES, program, require_node, stage
 
 PROBE = Path(__file__).parent / "setup_probe.js"
@@ -109,3 +114,33 @@ def test_the_comparison_catches_a_wrong_setup() -> None:
     )
     assert formats(["X-B3-TraceId", "X-B3-SpanId"]) == {"b3multi"}
     assert not formats(["uber-trace-id"]) <= formats(["traceparent", "b3"])
+
+
+def _rewrite_with(settings: Settings, source: str) -> str:
+    rules = [r for r in load_rules() if r.language.name == "javascript"]
+    outcome = rewrite_source(source, "setup.js", LANGUAGES["javascript"], rules, settings)
+    assert outcome.error is None, outcome.error
+    return outcome.text
+
+
+JAEGER_WITHOUT_NAME = (
+    "const { initTracer } = require('jaeger-client');\n"
+    "initTracer({ sampler: { type: 'const', param: 1 } });\n"
+)
+ZIPKIN_WITHOUT_NAME = (
+    "const { Tracer } = require('zipkin');\nconst tracer = new Tracer({ ctxImpl, recorder });\n"
+)
+
+
+@pytest.mark.parametrize("source", [JAEGER_WITHOUT_NAME, ZIPKIN_WITHOUT_NAME], ids=["jaeger", "zipkin"])
+def test_settings_name_the_service_and_choose_the_propagators(source: str) -> None:
+    default = _rewrite_with(Settings(), source)
+    assert "[ATTR_SERVICE_NAME]: 'unknown_service'" in default
+    assert "new CompositePropagator(" in default, "the fleet propagator (W3C + the legacy format) by default"
+    configured = _rewrite_with(
+        Settings(service_name="billing", propagators=["tracecontext", "baggage"]), source
+    )
+    assert "[ATTR_SERVICE_NAME]: 'billing'" in configured
+    assert "provider.register();" in configured and "Propagator" not in configured, "W3C only: OTel's default"
+    b3_only = _rewrite_with(Settings(propagators=["tracecontext", "b3"]), source)
+    assert "new B3Propagator()" in b3_only and "W3CBaggagePropagator" not in b3_only

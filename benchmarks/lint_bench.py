@@ -105,6 +105,7 @@ def main() -> None:
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             generate(Path(tmp), size)
+            measure(Path(tmp), 1)  # warm-up: the files were just written (page cache, writeback)
             for jobs in dict.fromkeys(args.jobs):
                 wall, cpu, rss = min(measure(Path(tmp), jobs) for _ in range(args.repeat))
                 print(f"{size:>6} {jobs:>5} {wall:>8.2f} {cpu:>7.2f} {size / wall:>9.0f} {rss:>9.1f}")

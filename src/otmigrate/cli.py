@@ -197,8 +197,10 @@ def rewrite(
     default="text",
     show_default=True,
 )
-@click.option("--select", multiple=True, help="Only these codes or prefixes, e.g. OTM1 (repeatable).")
-@click.option("--ignore", multiple=True, help="Skip these codes or prefixes (repeatable).")
+@click.option(
+    "--select", multiple=True, help="Only these codes or prefixes, e.g. OTM1 (repeatable or comma-separated)."
+)
+@click.option("--ignore", multiple=True, help="Skip these codes or prefixes (repeatable or comma-separated).")
 @click.option(
     "--fail-on",
     type=click.Choice(["info", "warning", "error"]),

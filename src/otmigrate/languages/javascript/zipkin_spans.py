@@ -209,7 +209,7 @@ def _leaf_calls(ctx: TransformContext, source: str, root: SgNode, tracers: set[s
             continue
         receiver, method = called
         if method == "addZipkinHeaders" and receiver.text().endswith("Request"):
-            edits += _manual(ctx, source, call, ADD_HEADERS_TODO)
+            edits += _add_headers(ctx, source, call, spans)
         elif receiver.text() in servers:
             edits += _server_call(ctx, source, root, call, method)
         elif _is_tracer(receiver, tracers):
@@ -228,6 +228,35 @@ def _leaf_calls(ctx: TransformContext, source: str, root: SgNode, tracers: set[s
     if edits:
         js.add_api_names(ctx, "trace", "context", "SpanStatusCode", "SpanKind")
     return jscode.apply_edits(source, edits)
+
+
+def _add_headers(ctx: TransformContext, source: str, call: SgNode, spans: _Spans) -> list[jscode.Edit]:
+    """`const o = Request.addZipkinHeaders(req, id);` → a copy of `req` whose headers (the same object,
+    as zipkin's) get the propagator's headers: B3 and W3C from the fleet propagator."""
+    args = jscode.args_of(call)
+    statement = jscode.statement_of(call)
+    declarator = call.parent()
+    if (
+        len(args) != 2
+        or args[0].kind() != "identifier"
+        or not spans.known(args[1])
+        or declarator.kind() != "variable_declarator"
+        or statement.kind() != "lexical_declaration"
+        or len(statement.named_children()) != 1
+    ):
+        return _manual(ctx, source, call, ADD_HEADERS_TODO)
+    request, span, name = args[0].text(), args[1].text(), declarator.field("name").text()
+    indent = jscode.indent_at(source, statement.range().start.index)
+    ctx.migrated(jscode.line_of(call), RULE_IDS, "Request.addZipkinHeaders → propagation.inject")
+    js.add_api_names(ctx, "propagation")
+    return [
+        (*_span(call), f"{{ ...{request}, headers: {request}.headers || {{}} }}"),
+        (
+            statement.range().end.index,
+            statement.range().end.index,
+            f"\n{indent}propagation.inject(trace.setSpan(context.active(), {span}), {name}.headers);",
+        ),
+    ]
 
 
 def _server_span_ids(root: SgNode, servers: dict[str, SgNode]) -> set[str]:
@@ -316,7 +345,9 @@ def _binary(target: str, key: SgNode, value: SgNode, kind: str | None) -> str:
     mapped = _mapped_key(key, kind)
     if mapped[1:-1] == "http.response.status_code":  # a number in OTel; zipkin recorded a string
         number = js.literal(value)
-        code = str(int(number)) if isinstance(number, str) and number.isdigit() else f"Number({value.text()})"
+        stringified = re.fullmatch(r"String\((.+)\)|(.+)\.toString\(\)", value.text(), re.S)
+        inner = (stringified.group(1) or stringified.group(2)) if stringified else value.text()
+        code = str(int(number)) if isinstance(number, str) and number.isdigit() else f"Number({inner})"
         return f"{target}.setAttribute({mapped}, {code})"
     return f"{target}.setAttribute({mapped}, {value.text()})"
 

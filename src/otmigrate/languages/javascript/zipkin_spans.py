@@ -8,10 +8,8 @@ So the rewrite works in two steps:
    (or `trace.getActiveSpan()?.` outside one); a stop annotation becomes `span.end()`; `scoped(fn)` and
    `letId(id, fn)` become `context.with(...)`; the HttpServer instrumentation's request/response calls
    become the OTel HTTP instrumentation's server span.
-2. Span callbacks, innermost first: `tracer.local(name, fn)` becomes `tracer.startActiveSpan(name,
-   (span) => ...)` that ends the span and records errors for sync and async callbacks, and
-   `scoped(() => { const id = tracer.createChildId(); tracer.setId(id); record(new Annotation.<Start>) ...})`
-   becomes `startActiveSpan(name, { kind }, (span) => ...)`.
+2. Span callbacks (zipkin_callbacks.py), innermost first: `tracer.local(name, fn)` and scoped child
+   spans (`createChildId` + start/stop annotations) become `tracer.startActiveSpan(...)` callbacks.
 """
 
 from __future__ import annotations
@@ -25,32 +23,29 @@ from otmigrate.engine import TransformContext
 from otmigrate.languages.javascript import jscode
 from otmigrate.languages.javascript import sdk_setup as js
 from otmigrate.languages.javascript.tags import attribute_key
+from otmigrate.languages.javascript.zipkin_callbacks import convert_one_callback
+from otmigrate.languages.javascript.zipkin_patterns import (
+    FUNCTIONS,
+    RULE_IDS,
+    RULE_LOCAL,
+    RULE_RECORD,
+    STARTS,
+    STOPS,
+    annotation_of,
+    child_pattern,
+    is_tracer,
+    node_span,
+    span_calls,
+    tracer_names,
+)
 
-RULE_LOCAL = "js-zipkin-local"
-RULE_IDS = "js-zipkin-ids-and-annotations"
-RULE_RECORD = "js-zipkin-record"
-FUNCTIONS = ("arrow_function", "function_expression", "function")
-STARTS = {
-    "ServerRecv": "SERVER",
-    "ClientSend": "CLIENT",
-    "ProducerStart": "PRODUCER",
-    "ConsumerStart": "CONSUMER",
-    "LocalOperationStart": "INTERNAL",
-}
 ANNOTATION_RECORDS = {  # annotation classes that say what a record call says
     "BinaryAnnotation": "recordBinary",
     "Message": "recordMessage",
     "Rpc": "recordRpc",
     "ServiceName": "recordServiceName",
 }
-STOPS = {"ServerSend", "ClientRecv", "ProducerStop", "ConsumerStop", "LocalOperationStop"}
 ZIPKIN_KEYS = {"http.path": "url.path"}  # zipkin-js's own HTTP tag keys not in OpenTracing's table
-ERROR_CATCH = (
-    "{i}}} catch (err) {{\n"
-    "{i}{u}span.recordException(err);\n"
-    "{i}{u}span.setStatus({{ code: SpanStatusCode.ERROR, message: err.message }});\n"
-    "{i}{u}throw err;\n"
-)
 MAX_CALLBACKS = 200
 # the tracer methods left after the conversions above (the migrated tracer no longer has them)
 UNMIGRATED_TRACER_METHODS = {
@@ -71,67 +66,14 @@ ADD_HEADERS_TODO = "Request.addZipkinHeaders: propagation.inject(trace.setSpan(c
 
 def migrate_zipkin_spans(ctx: TransformContext) -> str | None:
     """Both steps; each span callback is converted on a fresh parse so that nested ones compose."""
-    tracers = _tracer_names(ctx)
+    tracers = tracer_names(ctx)
     source = _leaf_calls(ctx, ctx.source, jscode.parse(ctx.source), tracers)
     for _ in range(MAX_CALLBACKS):
-        converted = _one_callback(ctx, source, jscode.parse(source), tracers)
+        converted = convert_one_callback(ctx, source, jscode.parse(source), tracers)
         if converted is None:
             break
         source = converted
     return source if source != ctx.source else None
-
-
-def _tracer_names(ctx: TransformContext) -> set[str]:
-    """Variables holding a zipkin Tracer: declared from `new Tracer(...)` here, or named like one."""
-    constructors = set(js.names_of(ctx.bindings, "zipkin", "Tracer"))
-    names = set()
-    for new in ctx.root.find_all(kind="new_expression"):
-        constructor = new.field("constructor")
-        declarator = new.parent()
-        if (
-            constructor is not None
-            and constructor.text() in constructors
-            and declarator.kind() == "variable_declarator"
-        ):
-            names.add(declarator.field("name").text())
-    return names
-
-
-def _is_tracer(receiver: SgNode, tracers: set[str]) -> bool:
-    return receiver.text() in tracers or re.search(r"(?i)tracer$", receiver.text()) is not None
-
-
-def _function_argument(node: SgNode | None) -> SgNode | None:
-    """A callback written in place with no parameters (zipkin calls it with none)."""
-    if node is None or node.kind() not in FUNCTIONS:
-        return None
-    parameters = node.field("parameters")
-    if parameters is not None and parameters.named_children():
-        return None
-    return node
-
-
-def _child_pattern(call: SgNode, tracers: set[str]) -> tuple[SgNode, str, bool] | None:
-    """`scoped(() => { const id = t.createChildId(); t.setId(id); ... })` → (callback, id, is_root)."""
-    callback = _function_argument(next(iter(jscode.args_of(call)), None))
-    body = callback.field("body") if callback is not None else None
-    if body is None or body.kind() != "statement_block":
-        return None
-    statements = [s for s in body.named_children() if s.kind() != "comment"]
-    if len(statements) < 2 or statements[0].kind() != "lexical_declaration":
-        return None
-    declarator = statements[0].named_children()[0]
-    value, name = declarator.field("value"), declarator.field("name")
-    created = jscode.method_call(value) if value is not None else None
-    if created is None or created[1] not in ("createChildId", "createRootId") or name is None:
-        return None
-    set_id = statements[1].named_children()[0] if statements[1].kind() == "expression_statement" else None
-    called = jscode.method_call(set_id) if set_id is not None else None
-    if called is None or called[1] != "setId" or [a.text() for a in jscode.args_of(set_id)] != [name.text()]:
-        return None
-    if not _is_tracer(created[0], tracers):
-        return None
-    return callback, name.text(), created[1] == "createRootId"
 
 
 def _span_callbacks(
@@ -141,49 +83,21 @@ def _span_callbacks(
     `const id = tracer.createChildId(); tracer.setId(id);` statements, converted with their callback."""
     found = {}
     opening = set()
-    for call, child in _span_calls(root, tracers):
+    for call, child in span_calls(root, tracers):
         if child is None:
-            found[_span(jscode.args_of(call)[1])] = "span"
+            found[node_span(jscode.args_of(call)[1])] = "span"
         else:
-            found[_span(child[0])] = child[1]
+            found[node_span(child[0])] = child[1]
             statements = [s for s in child[0].field("body").named_children() if s.kind() != "comment"]
-            opening |= {_span(statements[0]), _span(statements[1])}
+            opening |= {node_span(statements[0]), node_span(statements[1])}
     return found, opening
-
-
-def _span_calls(root: SgNode, tracers: set[str]) -> list[tuple[SgNode, tuple[SgNode, str, bool] | None]]:
-    """Every `tracer.local(name, fn)` (with None) and scoped child span (with its `_child_pattern`)."""
-    found = []
-    for call in root.find_all(kind="call_expression"):
-        called = jscode.method_call(call)
-        if called is None or not _is_tracer(called[0], tracers):
-            continue
-        args = jscode.args_of(call)
-        if called[1] == "local" and len(args) == 2 and _function_argument(args[1]) is not None:
-            found.append((call, None))
-        elif called[1] == "scoped" and (child := _child_pattern(call, tracers)) is not None:
-            found.append((call, child))
-    return found
-
-
-def _span(node: SgNode) -> tuple[int, int]:
-    return node.range().start.index, node.range().end.index
 
 
 def _enclosing_span(node: SgNode, callbacks: dict[tuple[int, int], str]) -> str | None:
     for ancestor in node.ancestors():
-        if ancestor.kind() in FUNCTIONS and _span(ancestor) in callbacks:
-            return callbacks[_span(ancestor)]
+        if ancestor.kind() in FUNCTIONS and node_span(ancestor) in callbacks:
+            return callbacks[node_span(ancestor)]
     return None
-
-
-def _annotation(node: SgNode | None) -> tuple[str, list[SgNode]] | None:
-    """`new Annotation.ClientSend(args)` → ("ClientSend", args)."""
-    if node is None or node.kind() != "new_expression":
-        return None
-    constructor = node.field("constructor")
-    found = re.search(r"Annotation\.(\w+)$", constructor.text()) if constructor is not None else None
-    return (found.group(1), jscode.args_of(node)) if found else None
 
 
 @dataclass
@@ -212,16 +126,11 @@ def _leaf_calls(ctx: TransformContext, source: str, root: SgNode, tracers: set[s
             edits += _add_headers(ctx, source, call, spans)
         elif receiver.text() in servers:
             edits += _server_call(ctx, source, root, call, method)
-        elif _is_tracer(receiver, tracers):
+        elif is_tracer(receiver, tracers):
             edits += _tracer_call(ctx, source, call, method, spans)
     for member in root.find_all(kind="member_expression"):
         receiver, prop = member.field("object"), member.field("property")
-        if (
-            prop is not None
-            and prop.text() == "id"
-            and receiver is not None
-            and _is_tracer(receiver, tracers)
-        ):
+        if prop is not None and prop.text() == "id" and receiver is not None and is_tracer(receiver, tracers):
             edits += _manual(
                 ctx, source, member, "zipkin tracer.id: the current span is trace.getActiveSpan()"
             )
@@ -250,7 +159,7 @@ def _add_headers(ctx: TransformContext, source: str, call: SgNode, spans: _Spans
     ctx.migrated(jscode.line_of(call), RULE_IDS, "Request.addZipkinHeaders → propagation.inject")
     js.add_api_names(ctx, "propagation")
     return [
-        (*_span(call), f"{{ ...{request}, headers: {request}.headers || {{}} }}"),
+        (*node_span(call), f"{{ ...{request}, headers: {request}.headers || {{}} }}"),
         (
             statement.range().end.index,
             statement.range().end.index,
@@ -277,9 +186,9 @@ def _server_span_ids(root: SgNode, servers: dict[str, SgNode]) -> set[str]:
 def _kind_of(call: SgNode, callbacks: dict[tuple[int, int], str]) -> str | None:
     """The span kind of the span callback around `call` (for kind-dependent attribute keys)."""
     for ancestor in call.ancestors():
-        if ancestor.kind() in FUNCTIONS and _span(ancestor) in callbacks:
+        if ancestor.kind() in FUNCTIONS and node_span(ancestor) in callbacks:
             for statement in ancestor.find_all(kind="new_expression"):
-                annotation = _annotation(statement)
+                annotation = annotation_of(statement)
                 if annotation is not None and annotation[0] in STARTS:
                     return STARTS[annotation[0]]
             return "INTERNAL"
@@ -303,7 +212,7 @@ def _tracer_call(
     if (
         method == "scoped"
         and len(args) == 1
-        and _child_pattern(call, {call.field("function").field("object").text()}) is None
+        and child_pattern(call, {call.field("function").field("object").text()}) is None
     ):
         ctx.migrated(line, RULE_IDS, "scoped(fn) → context.with(context.active(), fn)")
         return [(start, args[0].range().start.index, "context.with(context.active(), ")]
@@ -324,15 +233,15 @@ def _tracer_call(
         ]
     if (
         method in ("setId", "createChildId", "createRootId")
-        and _span(jscode.statement_of(call)) in spans.opening
+        and node_span(jscode.statement_of(call)) in spans.opening
     ):
         return []  # converted with its callback
     if method == "local" and len(args) == 2 and args[1].kind() in ("identifier", "member_expression"):
         ctx.migrated(
             line, RULE_LOCAL, f"tracer.local(name, {args[1].text()}): the callback is called in place"
         )
-        return [(*_span(args[1]), f"() => {args[1].text()}()")]
-    if method in UNMIGRATED_TRACER_METHODS and not any(_span(a) in spans.callbacks for a in args):
+        return [(*node_span(args[1]), f"() => {args[1].text()}()")]
+    if method in UNMIGRATED_TRACER_METHODS and not any(node_span(a) in spans.callbacks for a in args):
         return _manual(
             ctx, source, call, f"zipkin tracer.{method}: no migration here (start an OTel span by hand)"
         )
@@ -382,8 +291,8 @@ def _annotation_call(
     span: str | None,
     kind: str | None,
 ) -> list[jscode.Edit]:
-    annotation = _annotation(node)
-    start, end = _span(call)
+    annotation = annotation_of(node)
+    start, end = node_span(call)
     line = jscode.line_of(call)
     name, args = annotation if annotation is not None else ("", [])
     if name in STOPS and span is not None:
@@ -411,7 +320,7 @@ def _record(
     kind: str | None,
 ) -> list[jscode.Edit] | None:
     """A record call (or annotation) as a call on the span; None when `method` is no record call."""
-    start, end = _span(call)
+    start, end = node_span(call)
     line = jscode.line_of(call)
     if method == "recordBinary" and len(args) == 2:
         ctx.migrated(line, RULE_RECORD, "recordBinary → setAttribute")
@@ -437,7 +346,9 @@ def _manual(ctx: TransformContext, source: str, node: SgNode, reason: str) -> li
 
 def _drop_statement(ctx: TransformContext, source: str, call: SgNode, reason: str) -> list[jscode.Edit]:
     statement = jscode.statement_of(call)
-    if statement.kind() == "expression_statement" and _span(statement.named_children()[0]) == _span(call):
+    if statement.kind() == "expression_statement" and node_span(statement.named_children()[0]) == node_span(
+        call
+    ):
         return [(*js.full_lines(source, statement), "")]
     return _manual(ctx, source, call, reason)
 
@@ -491,226 +402,18 @@ def _server_call(
     line = jscode.line_of(call)
     if method == "recordRequest":
         ctx.migrated(line, RULE_IDS, "HttpServer.recordRequest → the HTTP instrumentation's server span")
-        edits = [(*_span(call), "trace.getActiveSpan()")]
+        edits = [(*node_span(call), "trace.getActiveSpan()")]
         reader = args[2] if len(args) == 3 and args[2].kind() == "identifier" else None
         uses = [
             i for i in root.find_all(kind="identifier") if reader is not None and i.text() == reader.text()
         ]
         if reader is not None and len(uses) == 2:  # its declaration and this call
-            statement = jscode.statement_of(next(u for u in uses if _span(u) != _span(reader)))
+            statement = jscode.statement_of(next(u for u in uses if node_span(u) != node_span(reader)))
             edits.append((*js.full_lines(source, statement), ""))
         return edits
     if method == "recordResponse" and len(args) >= 2:
         ctx.migrated(line, RULE_IDS, "HttpServer.recordResponse → status from the HTTP instrumentation")
         if len(args) == 3:
-            return [(*_span(call), f"{args[0].text()}?.recordException({args[2].text()})")]
+            return [(*node_span(call), f"{args[0].text()}?.recordException({args[2].text()})")]
         return _drop_statement(ctx, source, call, "recordResponse in an expression: drop it by hand")
     return _manual(ctx, source, call, f"zipkin HttpServer.{method} has no OpenTelemetry counterpart here")
-
-
-# ---- step 2: span callbacks ----
-
-
-def _one_callback(ctx: TransformContext, source: str, root: SgNode, tracers: set[str]) -> str | None:
-    """Convert the first span callback that holds no other one."""
-    candidates = _span_calls(root, tracers)
-    for call, child in candidates:
-        inner = [c for c, _ in candidates if c is not call and _inside(c, call)]
-        if inner:
-            continue
-        style = jscode.style_of(root)
-        if child is None:
-            return _convert_local(ctx, source, call, style)
-        return _convert_child(ctx, source, call, child, style)
-    return None
-
-
-def _inside(node: SgNode, outer: SgNode) -> bool:
-    (start, end), (outer_start, outer_end) = _span(node), _span(outer)
-    return outer_start <= start and end <= outer_end
-
-
-def _statements_text(source: str, statements: list[SgNode], edits: list[jscode.Edit]) -> str:
-    """The statements' lines (from the first one's indentation) with the `edits` inside them applied."""
-    if not statements:
-        return ""
-    start = jscode.line_start(source, statements[0].range().start.index)
-    end = statements[-1].range().end.index
-    inside = [(s - start, e - start, text) for s, e, text in edits if start <= s and e <= end]
-    return jscode.apply_edits(source[start:end], inside)
-
-
-def _indented(text: str, indent: str) -> str:
-    """`text` moved so that its first line starts at `indent` (the others keep their relative indent)."""
-    lines = text.split("\n")
-    base = re.match(r"[ \t]*", lines[0]).group(0)  # type: ignore[union-attr]
-    return "\n".join(
-        indent + line[len(base) :] if line.startswith(base) and line.strip() else line for line in lines
-    )
-
-
-def _returns(callback: SgNode) -> list[SgNode]:
-    """The return statements of `callback` itself (not of functions nested in it)."""
-    found = []
-    for statement in callback.find_all(kind="return_statement"):
-        owner = next(
-            (
-                a
-                for a in statement.ancestors()
-                if a.kind() in (*FUNCTIONS, "function_declaration", "method_definition")
-            ),
-            None,
-        )
-        if owner is not None and _span(owner) == _span(callback):
-            found.append(statement)
-    return found
-
-
-def _visible_promise(node: SgNode | None, async_functions: set[str]) -> bool:
-    """A value the code shows is a promise: `.then/.catch/.finally(...)`, `new Promise`, `Promise.x()`,
-    or a call of a function declared `async` in this file."""
-    if node is None:
-        return False
-    text = node.text()
-    if node.kind() == "new_expression":
-        return text.startswith("new Promise")
-    if node.kind() != "call_expression":
-        return False
-    function = node.field("function")
-    name = function.text() if function is not None else ""
-    return (
-        bool(re.search(r"\.(then|catch|finally)$", name))
-        or name.startswith("Promise.")
-        or name in async_functions
-    )
-
-
-def _may_settle_later(value: SgNode) -> bool:
-    """A returned value that may be a promise: the span must end when it settles (`return await`)."""
-    return value.kind() in (
-        "call_expression",
-        "new_expression",
-        "identifier",
-        "member_expression",
-        "ternary_expression",
-        "parenthesized_expression",
-        "subscript_expression",
-    )
-
-
-def _async_functions(root: SgNode) -> set[str]:
-    names = set()
-    for node in root.find_all(kind="function_declaration"):
-        if node.child(0) is not None and node.child(0).kind() == "async":
-            names.add(node.field("name").text())
-    for declarator in root.find_all(kind="variable_declarator"):
-        value = declarator.field("value")
-        if value is not None and value.kind() in FUNCTIONS and value.child(0).kind() == "async":
-            names.add(declarator.field("name").text())
-    return names
-
-
-def _convert_local(ctx: TransformContext, source: str, call: SgNode, style: jscode.Style) -> str:
-    args = jscode.args_of(call)
-    callback = args[1]
-    body = callback.field("body")
-    is_async = callback.child(0).kind() == "async"
-    unit, indent = style.indent, jscode.indent_at(source, call.range().start.index)
-    root = call.get_root().root()
-    async_functions = _async_functions(root)
-    if body.kind() == "statement_block":
-        returns = _returns(callback)
-        values = [r.named_children()[0] for r in returns if r.named_children()]
-        promised = not is_async and any(_visible_promise(v, async_functions) for v in values)
-        awaits = [
-            (v.range().start.index, v.range().start.index, "await ") for v in values if _may_settle_later(v)
-        ]
-        text = _indented(
-            _statements_text(source, body.named_children(), awaits if is_async or promised else []),
-            indent + unit * 2,
-        )
-    else:
-        promised = not is_async and _visible_promise(body, async_functions)
-        awaited = (is_async or promised) and _may_settle_later(body)
-        text = f"{indent}{unit * 2}return {'await ' if awaited else ''}{body.text()};"
-    prefix = "async " if is_async or promised else ""
-    converted = (
-        f"{prefix}(span) => {{\n{indent}{unit}try {{\n{text}\n"
-        + ERROR_CATCH.format(i=indent + unit, u=unit)
-        + f"{indent}{unit}}} finally {{\n{indent}{unit * 2}span.end();\n{indent}{unit}}}\n{indent}}}"
-    )
-    function = call.field("function")
-    js.add_api_names(ctx, "SpanStatusCode")
-    ctx.migrated(
-        jscode.line_of(call), RULE_LOCAL, "tracer.local → startActiveSpan with end and error recording"
-    )
-    return jscode.apply_edits(
-        source,
-        [
-            (*_span(function.field("property")), "startActiveSpan"),
-            (*_span(callback), converted),
-        ],
-    )
-
-
-def _convert_child(
-    ctx: TransformContext, source: str, call: SgNode, child: tuple[SgNode, str, bool], style: jscode.Style
-) -> str:
-    callback, id_name, is_root = child
-    body = callback.field("body")
-    statements = [s for s in body.named_children() if s.kind() != "comment"][2:]
-    kind, name = "INTERNAL", None
-    rest = []
-    for statement in statements:
-        expression = statement.named_children()[0] if statement.kind() == "expression_statement" else None
-        called = jscode.method_call(expression) if expression is not None else None
-        annotation = (
-            _annotation(jscode.args_of(expression)[0])
-            if called and called[1] == "recordAnnotation" and jscode.args_of(expression)
-            else None
-        )
-        if annotation is not None and annotation[0] in STARTS:
-            kind = STARTS[annotation[0]]
-            if annotation[1]:
-                name = annotation[1][0].text()
-            continue
-        if called is not None and called[0].text() == id_name and called[1] == "updateName" and name is None:
-            name = jscode.args_of(expression)[0].text()
-            continue
-        rest.append(statement)
-    span = "span" if not any(i.text() == "span" for i in body.find_all(kind="identifier")) else id_name
-    unit, indent = style.indent, jscode.indent_at(source, call.range().start.index)
-    ends_last = rest and re.fullmatch(rf"{re.escape(id_name)}\.end\(\);?", rest[-1].text()) is not None
-    if ends_last:
-        rest = rest[:-1]
-    renames = [
-        (*_span(i), span) for s in rest for i in s.find_all(kind="identifier") if i.text() == id_name != span
-    ]
-    renamed = _statements_text(source, rest, renames)
-    if ends_last:
-        inner = (
-            f"{indent}{unit}try {{\n{_indented(renamed, indent + unit * 2)}\n"
-            f"{indent}{unit}}} finally {{\n{indent}{unit * 2}{span}.end();\n{indent}{unit}}}"
-        )
-    else:
-        inner = _indented(renamed, indent + unit)
-    options = []
-    if is_root:
-        options.append("root: true")
-    if kind != "INTERNAL":
-        options.append(f"kind: SpanKind.{kind}")
-    if name is None:
-        name = style.string("unknown")
-        ctx.manual(
-            jscode.line_of(call), RULE_IDS, "the zipkin span had no name (no Rpc or LocalOperationStart)"
-        )
-    head = f"{name}, {style.object(options)}, " if options else f"{name}, "
-    prefix = "async " if callback.child(0).kind() == "async" else ""
-    converted = f"{prefix}({span}) => {{\n{inner}\n{indent}}}"
-    js.add_api_names(ctx, "SpanKind")
-    ctx.migrated(jscode.line_of(call), RULE_IDS, f"createChildId + {kind} annotations → startActiveSpan")
-    function = call.field("function")
-    return jscode.apply_edits(
-        source,
-        [(*_span(function.field("property")), "startActiveSpan"), (*_span(callback), head + converted)],
-    )

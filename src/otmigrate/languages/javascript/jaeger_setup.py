@@ -31,6 +31,8 @@ REMOTE_TODO = (
     "see @opentelemetry/sampler-jaeger-remote"
 )
 RETURNED_TODO = "callers that closed the returned jaeger tracer must shut this provider down (it flushes)"
+# jaeger Tracer methods beyond OpenTracing's (which the opentracing rules migrate) and close()
+JAEGER_ONLY_METHODS = {"registerInjector", "registerExtractor", "_report", "_isDebugAllowed"}
 IGNORED_REPORTER_KEYS = {"agentPort", "agentSocketType"}  # UDP transport details: meaningless for OTLP
 IGNORED_OPTION_KEYS = {"traceId128bit"}  # OTel trace ids are always 128-bit
 
@@ -47,8 +49,7 @@ def migrate_jaeger(ctx: TransformContext) -> str | None:
     if not calls:
         return None
     rule = ctx.rules[0] if ctx.rules else RULE
-    codecs, edits = _b3_codecs(ctx, source)
-    edits = list(edits)
+    codecs, edits, registrations = _b3_codecs(ctx, source)
     tracers: dict[str, str] = {}  # tracer variable -> its provider variable
     setups: list[Setup] = []
     for number, call in enumerate(calls):
@@ -78,7 +79,7 @@ def migrate_jaeger(ctx: TransformContext) -> str | None:
         js.add_api_names(ctx, "trace")
         edits.append((statement.range().start.index, statement.range().end.index, text.lstrip()))
         ctx.migrated(jscode.line_of(call), rule, "jaeger tracer set-up → NodeTracerProvider set-up")
-    edits += _tracer_uses(ctx, source, tracers)
+    edits += _tracer_uses(ctx, source, tracers, registrations)
     return js.finish_setups(js.drop_unused_tracers(jscode.apply_edits(source, edits), tracers), ctx, setups)
 
 
@@ -197,8 +198,9 @@ def _reporter(setup: Setup, reporter: dict[str, SgNode]) -> None:
     js.leftover_todos(setup.todos, "jaeger reporter", reporter, IGNORED_REPORTER_KEYS)
 
 
-def _b3_codecs(ctx: TransformContext, source: str) -> tuple[dict[str, str], list]:
-    """Tracers that a ZipkinB3TextMapCodec was registered on (-> "b3multi") and the statements to drop."""
+def _b3_codecs(ctx: TransformContext, source: str) -> tuple[dict[str, str], list, set[int]]:
+    """Tracers that a ZipkinB3TextMapCodec was registered on (-> "b3multi"), the statements to drop, and
+    where those registration calls start."""
     constructors = set(js.names_of(ctx.bindings, MODULE, "ZipkinB3TextMapCodec"))
     codec_variables: dict[str, SgNode] = {}
     for new in ctx.root.find_all(kind="new_expression"):
@@ -211,6 +213,7 @@ def _b3_codecs(ctx: TransformContext, source: str) -> tuple[dict[str, str], list
             codec_variables[variable] = statement
     formats: dict[str, str] = {}
     registered: list[str] = []
+    registrations: set[int] = set()
     edits = []
     for call in ctx.root.find_all(kind="call_expression"):
         function = call.field("function")
@@ -225,15 +228,16 @@ def _b3_codecs(ctx: TransformContext, source: str) -> tuple[dict[str, str], list
             continue
         formats[function.field("object").text()] = "b3multi"
         registered.append(args[1].text())
+        registrations.add(call.range().start.index)
         edits.append((*js.full_lines(source, jscode.statement_of(call)), ""))
     for variable, statement in codec_variables.items():
         uses = [i for i in ctx.root.find_all(kind="identifier") if i.text() == variable]
         if len(uses) == 1 + registered.count(variable):  # the declaration and the registrations
             edits.append((*js.full_lines(source, statement), ""))
-    return formats, edits
+    return formats, edits, registrations
 
 
-def _tracer_uses(ctx: TransformContext, source: str, tracers: dict[str, str]) -> list:
+def _tracer_uses(ctx: TransformContext, source: str, tracers: dict[str, str], dropped: set[int]) -> list:
     """`tracer.close(cb)` → `provider.shutdown().then(cb)`; `initGlobalTracer(tracer);` goes."""
     edits = []
     for call in ctx.root.find_all(kind="call_expression"):
@@ -245,11 +249,19 @@ def _tracer_uses(ctx: TransformContext, source: str, tracers: dict[str, str]) ->
             if statement.kind() == "expression_statement":
                 edits.append((*js.full_lines(source, statement), ""))
             continue
-        if function.kind() != "member_expression" or function.field("property").text() != "close":
+        if function.kind() != "member_expression" or function.field("object").text() not in tracers:
             continue
-        provider = tracers.get(function.field("object").text())
-        if provider is None:
+        method = function.field("property").text()
+        if (
+            method in JAEGER_ONLY_METHODS and call.range().start.index not in dropped
+        ):  # what is left after the B3 codec registrations were dropped
+            edits += js.todo(
+                ctx, source, call, RULE, f"jaeger tracer.{method}: no OpenTelemetry tracer method"
+            )
             continue
+        if method != "close" or call.range().start.index in dropped:
+            continue
+        provider = tracers[function.field("object").text()]
         then = f".then({args[0].text()})" if args else ""
         edits.append((call.range().start.index, call.range().end.index, f"{provider}.shutdown(){then}"))
         ctx.migrated(jscode.line_of(call), "js-jaeger-tracer-close", "tracer.close(cb) → provider.shutdown()")

@@ -24,6 +24,7 @@ from otmigrate.languages.javascript.zipkin_patterns import (
     span_calls,
 )
 
+NO_STOP_TODO = "the zipkin span stopped elsewhere (no stop annotation here): end this span there"
 ERROR_CATCH = (
     "{i}}} catch (err) {{\n"
     "{i}{u}span.recordException(err);\n"
@@ -218,6 +219,9 @@ def _convert_child(
         )
     else:
         inner = _indented(renamed, indent + unit)
+        if not re.search(rf"(?<![\w$.]){re.escape(span)}\.end\(\)", renamed):
+            ctx.manual(jscode.line_of(call), RULE_IDS, NO_STOP_TODO)
+            inner = f"{indent}{unit}// TODO(otmigrate): {NO_STOP_TODO}\n{inner}"
     options = []
     if is_root:
         options.append("root: true")

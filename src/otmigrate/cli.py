@@ -83,7 +83,7 @@ def _common(command: Callable[..., Any]) -> Callable[..., Any]:
             "-j",
             type=click.IntRange(min=1),
             default=None,
-            help="Worker processes (default: all cores).",
+            help="Worker processes (default: all cores; lint: serial below 1,000 files).",
         ),
     ]
     for option in reversed(options):

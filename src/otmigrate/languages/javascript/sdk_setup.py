@@ -1,8 +1,8 @@
 """OTel JS SDK set-up written in place of a jaeger-client or zipkin-js tracer set-up (§4.2, §4.3, §7, §8).
 
 A `Setup` records what the legacy tracer configured; `render` writes the `NodeTracerProvider` statements
-and `needed_imports` says which packages they use, so that both libraries produce the same set-up shape.
-The jaeger-client transform is here too: jaeger-client only sets a tracer up (its spans are OpenTracing's).
+and `needed_imports` says which packages they use, so that both libraries produce the same set-up shape
+(jaeger_setup.py and zipkin_setup.py build it). The helpers below are the JavaScript syntax both need.
 """
 
 from __future__ import annotations

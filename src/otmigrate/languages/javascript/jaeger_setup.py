@@ -38,7 +38,7 @@ IGNORED_OPTION_KEYS = {"traceId128bit"}  # OTel trace ids are always 128-bit
 
 
 def migrate_jaeger(ctx: TransformContext) -> str | None:
-    """Every initTracer call that is a declaration or a statement becomes a provider set-up."""
+    """Every initTracer call that is declared, a statement or returned becomes a provider set-up."""
     source, root = ctx.source, ctx.root
     init_names = {
         name: from_env

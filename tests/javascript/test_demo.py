@@ -8,62 +8,24 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
 from .jsharness import NODE_MODULES, require_node
+from .service_runs import B3_HEADERS, TRACE_ID, Collector, free_port, rewrite, serve_collector
 
 WORKER = Path(__file__).parents[2] / "fixtures" / "demo" / "worker" / "worker.js"
-TRACE_ID = "463ac35c9f6413ad48485a3953bb6124"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Collector(BaseHTTPRequestHandler):
-    spans: ClassVar[list[dict]] = []
-
-    def do_POST(self) -> None:
-        body = self._body()
-        _Collector.spans.extend(json.loads(body))
-        self.send_response(202)
-        self.end_headers()
-
-    def _body(self) -> bytes:
-        """zipkin-transport-http sends a content-length; the OTel ZipkinExporter sends chunks."""
-        if self.headers["content-length"] is not None:
-            return self.rfile.read(int(self.headers["content-length"]))
-        chunks = []
-        while size := int(self.rfile.readline().strip(), 16):
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline()
-        self.rfile.readline()
-        return b"".join(chunks)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture
-def collector():
-    server = HTTPServer(("127.0.0.1", 0), _Collector)
-    _Collector.spans = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/api/v2/spans"
-    server.shutdown()
+def collector() -> Iterator[str]:
+    yield from serve_collector()
 
 
 def _serve(
@@ -71,7 +33,7 @@ def _serve(
 ) -> tuple[int, dict]:
     """Start the worker, POST one job with B3 headers, wait (5 s at most) for the `expect`ed span
     names to reach the collector, stop the worker; (status, body)."""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, WORKER_PORT=str(port), ZIPKIN_ENDPOINT=collector, **env)
     proc = subprocess.Popen(
         [node, str(worker)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -83,7 +45,7 @@ def _serve(
             f"http://127.0.0.1:{port}/jobs",
             data=json.dumps(job).encode(),
             method="POST",
-            headers={"X-B3-TraceId": TRACE_ID, "X-B3-SpanId": "48485a3953bb6124", "X-B3-Sampled": "1"},
+            headers=B3_HEADERS,
         )
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
@@ -91,7 +53,7 @@ def _serve(
         except urllib.error.HTTPError as error:
             status, body = error.code, json.load(error)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not expect <= {span.get("name") for span in _Collector.spans}:
+        while time.monotonic() < deadline and not expect <= {span.get("name") for span in Collector.spans}:
             time.sleep(0.1)
     finally:
         proc.terminate()
@@ -108,17 +70,8 @@ def test_legacy_worker_serves_and_reports_spans(collector: str) -> None:
     node = require_node()
     status, body = _serve(node, WORKER, collector, GOOD_JOB, {"NODE_PATH": str(NODE_MODULES)}, LEGACY_SPANS)
     assert (status, body) == (200, {"order_id": "o-1", "processed": 2, "total_qty": 3})
-    names = {s.get("name") for s in _Collector.spans if s["traceId"] == TRACE_ID}
-    assert names >= LEGACY_SPANS, _Collector.spans
-
-
-def _rewrite(folder: Path, *options: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "otmigrate", "rewrite", *options, str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    names = {s.get("name") for s in Collector.spans if s["traceId"] == TRACE_ID}
+    assert names >= LEGACY_SPANS, Collector.spans
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +79,7 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the demo worker after `otmigrate rewrite --apply`, able to load the harness packages."""
     folder = tmp_path_factory.mktemp("demo") / "worker"
     shutil.copytree(WORKER.parent, folder)
-    applied = _rewrite(folder, "--apply")
+    applied = rewrite(folder, "--apply")
     assert applied.returncode in (0, 1), applied.stderr
     (folder / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
     return folder
@@ -140,7 +93,7 @@ def test_migrated_worker_has_no_legacy_import(migrated: Path) -> None:
     assert not [name for name in dependencies if name.startswith("zipkin")], dependencies
     imported = set(re.findall(r"""require\('(@opentelemetry/[\w-]+)'\)""", source))
     assert imported <= set(dependencies), "the migrated worker imports packages its package.json lacks"
-    again = _rewrite(migrated)
+    again = rewrite(migrated)
     assert again.returncode == 0, f"a second rewrite still changes the demo:\n{again.stdout}"
 
 
@@ -150,8 +103,8 @@ def test_migrated_worker_serves_and_reports_spans_in_the_callers_trace(
     node = require_node()
     status, body = _serve(node, migrated / "worker.js", collector, GOOD_JOB, {}, MIGRATED_SPANS)
     assert (status, body) == (200, {"order_id": "o-1", "processed": 2, "total_qty": 3})
-    spans = {s.get("name"): s for s in _Collector.spans if s["traceId"].endswith(TRACE_ID)}
-    assert set(spans) >= MIGRATED_SPANS, _Collector.spans
+    spans = {s.get("name"): s for s in Collector.spans if s["traceId"].endswith(TRACE_ID)}
+    assert set(spans) >= MIGRATED_SPANS, Collector.spans
     server = spans["POST /jobs"]
     assert server["kind"] == "SERVER" and server["parentId"] == "48485a3953bb6124"
     assert server["localEndpoint"]["serviceName"] == "worker"
@@ -170,7 +123,7 @@ def test_migrated_worker_reports_a_rejected_job_as_an_error(migrated: Path, coll
         {"POST /jobs", "validate"},
     )
     assert (status, body) == (422, {"error": "item 0 has no sku"})
-    spans = {s.get("name"): s for s in _Collector.spans if s["traceId"].endswith(TRACE_ID)}
+    spans = {s.get("name"): s for s in Collector.spans if s["traceId"].endswith(TRACE_ID)}
     server = spans["POST /jobs"]
     assert server["tags"]["http.status_code"] == "422"
     assert [a["value"] for a in server.get("annotations", [])] == ["exception"], server

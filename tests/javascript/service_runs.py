@@ -8,6 +8,9 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -66,3 +69,35 @@ def serve_collector() -> Iterator[str]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/api/v2/spans"
     server.shutdown()
+
+
+def call_service(
+    node: str, program: Path, env: dict[str, str], path: str, expect: set[str], payload: dict | None = None
+) -> tuple[int, dict]:
+    """Start `program` (it prints "listening" and serves on `env["PORT"]`), send it one request with B3
+    headers (a POST of `payload` if given), wait up to 5 s for the `expect`ed span names to reach the
+    collector, stop it; the response's (status, JSON body)."""
+    proc = subprocess.Popen(
+        [node, str(program)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        line = proc.stdout.readline()
+        assert "listening" in line, proc.stderr.read() if proc.poll() is not None else line
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{env['PORT']}{path}",
+            data=json.dumps(payload).encode() if payload is not None else None,
+            method="POST" if payload is not None else "GET",
+            headers=B3_HEADERS,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                status, body = response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            status, body = error.code, json.load(error)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not expect <= {span.get("name") for span in Collector.spans}:
+            time.sleep(0.05)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+    return status, body

@@ -8,17 +8,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .jsharness import NODE_MODULES, require_node
-from .service_runs import B3_HEADERS, TRACE_ID, Collector, free_port, rewrite, serve_collector
+from .service_runs import TRACE_ID, Collector, call_service, free_port, rewrite, serve_collector
 
 WORKER = Path(__file__).parents[2] / "fixtures" / "demo" / "worker" / "worker.js"
 
@@ -31,34 +27,10 @@ def collector() -> Iterator[str]:
 def _serve(
     node: str, worker: Path, collector: str, job: dict, env: dict[str, str], expect: set[str]
 ) -> tuple[int, dict]:
-    """Start the worker, POST one job with B3 headers, wait (5 s at most) for the `expect`ed span
-    names to reach the collector, stop the worker; (status, body)."""
-    port = free_port()
-    env = dict(os.environ, WORKER_PORT=str(port), ZIPKIN_ENDPOINT=collector, **env)
-    proc = subprocess.Popen(
-        [node, str(worker)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        line = proc.stdout.readline()
-        assert "listening" in line, proc.stderr.read() if proc.poll() is not None else line
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/jobs",
-            data=json.dumps(job).encode(),
-            method="POST",
-            headers=B3_HEADERS,
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:
-                status, body = response.status, json.load(response)
-        except urllib.error.HTTPError as error:
-            status, body = error.code, json.load(error)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not expect <= {span.get("name") for span in Collector.spans}:
-            time.sleep(0.1)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=5)
-    return status, body
+    """POST one job with B3 headers to the worker; (status, body) once the `expect`ed spans arrived."""
+    port = str(free_port())
+    env = dict(os.environ, PORT=port, WORKER_PORT=port, ZIPKIN_ENDPOINT=collector, **env)
+    return call_service(node, worker, env, "/jobs", expect, payload=job)
 
 
 GOOD_JOB = {"order_id": "o-1", "items": [{"sku": "a", "qty": 2}, {"sku": "b"}]}

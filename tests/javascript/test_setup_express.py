@@ -9,18 +9,14 @@ trace, with the handler's `tracer.local` span inside that trace, to a (fake) Zip
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .jsharness import NODE_MODULES, require_node
-from .service_runs import B3_HEADERS, CALLER_SPAN, TRACE_ID, Collector, free_port, rewrite, serve_collector
+from .service_runs import CALLER_SPAN, TRACE_ID, Collector, call_service, free_port, rewrite, serve_collector
 
 SERVICE = """\
 'use strict';
@@ -68,26 +64,9 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _serve_one_request(node: str, program: Path, collector: str) -> dict:
-    port = free_port()
-    env = dict(os.environ, PORT=str(port), ZIPKIN_ENDPOINT=collector)
-    proc = subprocess.Popen(
-        [node, str(program)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        line = proc.stdout.readline()
-        assert "listening" in line, proc.stderr.read() if proc.poll() is not None else line
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/price",
-            headers=B3_HEADERS,
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            body = json.load(response)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and "lookup-price" not in {s.get("name") for s in Collector.spans}:
-            time.sleep(0.05)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=5)
+    env = dict(os.environ, PORT=str(free_port()), ZIPKIN_ENDPOINT=collector)
+    status, body = call_service(node, program, env, "/price", {"lookup-price"})
+    assert status == 200, body
     return body
 
 

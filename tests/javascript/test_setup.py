@@ -144,3 +144,19 @@ def test_settings_name_the_service_and_choose_the_propagators(source: str) -> No
     assert "provider.register();" in configured and "Propagator" not in configured, "W3C only: OTel's default"
     b3_only = _rewrite_with(Settings(propagators=["tracecontext", "b3"]), source)
     assert "new B3Propagator()" in b3_only and "W3CBaggagePropagator" not in b3_only
+
+
+def test_span_callbacks_are_reported_on_the_users_lines() -> None:
+    """Callbacks are converted on intermediate sources; the report must still name the input's lines."""
+    worker = Path(__file__).parents[2] / "fixtures" / "demo" / "worker" / "worker.js"
+    text = worker.read_text()
+    rules = [r for r in load_rules() if r.language.name == "javascript"]
+    outcome = rewrite_source(text, str(worker), LANGUAGES["javascript"], rules, Settings())
+    lines = text.splitlines()
+    converted = [c for c in outcome.changes if "startActiveSpan" in c.message]
+    assert len(converted) == 3, converted  # parse-job, validate, run-job
+    for change in converted:
+        assert re.search(r"tracer\.(local|scoped)\(", lines[change.line - 1]), (
+            change,
+            lines[change.line - 1],
+        )

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ast_grep_py import SgNode
 
-from otmigrate.engine import TransformContext
+from otmigrate.engine import TransformContext, line_map
 from otmigrate.languages import Binding
 from otmigrate.languages.javascript import jscode
 
@@ -242,6 +242,14 @@ def todo(ctx: TransformContext, source: str, node: SgNode, rule: str, reason: st
         return []
     ctx.manual(jscode.line_of(node), rule, reason)
     return [edit]
+
+
+def report_on_input_lines(ctx: TransformContext, first: int, reported_on: str) -> None:
+    """Changes from `first` on name lines of `reported_on` (an intermediate source): use the input's."""
+    lines = line_map(reported_on, ctx.source)
+    for index in range(first, len(ctx.changes)):
+        change = ctx.changes[index]
+        ctx.changes[index] = replace(change, line=lines[min(change.line, len(lines)) - 1])
 
 
 def report_todos(ctx: TransformContext, node: SgNode, rule: str, todos: list[str]) -> None:

@@ -85,7 +85,10 @@ def migrate_zipkin_setup(ctx: TransformContext) -> str | None:
         ctx.migrated(jscode.line_of(new), RULE, "zipkin Tracer → NodeTracerProvider set-up")
     out = jscode.apply_edits(source, edits)
     if instrumentations and setups:
-        out = _require_instrumented_modules_after_setup(ctx, out)
+        reported = len(ctx.changes)
+        moved = _require_instrumented_modules_after_setup(ctx, out)
+        js.report_on_input_lines(ctx, reported, out)
+        out = moved
     return js.finish_setups(js.drop_unused_tracers(out, variables), ctx, setups)
 
 

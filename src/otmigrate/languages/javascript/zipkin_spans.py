@@ -15,11 +15,11 @@ So the rewrite works in two steps:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ast_grep_py import SgNode
 
-from otmigrate.engine import TransformContext, line_map
+from otmigrate.engine import TransformContext
 from otmigrate.languages.javascript import jscode
 from otmigrate.languages.javascript import sdk_setup as js
 from otmigrate.languages.javascript.tags import attribute_key
@@ -73,17 +73,9 @@ def migrate_zipkin_spans(ctx: TransformContext) -> str | None:
         converted = convert_one_callback(ctx, source, jscode.parse(source), tracers)
         if converted is None:
             break
-        _report_on_input_lines(ctx, reported, source)
+        js.report_on_input_lines(ctx, reported, source)
         source = converted
     return source if source != ctx.source else None
-
-
-def _report_on_input_lines(ctx: TransformContext, first: int, reported_on: str) -> None:
-    """Changes from `first` on name lines of `reported_on` (an intermediate source): use the input's."""
-    lines = line_map(reported_on, ctx.source)
-    for index in range(first, len(ctx.changes)):
-        change = ctx.changes[index]
-        ctx.changes[index] = replace(change, line=lines[min(change.line, len(lines)) - 1])
 
 
 def _span_callbacks(

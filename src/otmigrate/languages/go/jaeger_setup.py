@@ -18,19 +18,14 @@ from ast_grep_py import SgNode, SgRoot
 
 from otmigrate.engine import TransformContext
 from otmigrate.languages.go.sdk_setup import (
-    Edit,
     Setup,
     add_imports,
-    apply_edits,
     call_with_options,
     checks_error,
     drop_unused_imports,
-    enclosing_function,
     fleet_propagators,
     free_name,
     identifiers,
-    indent_of,
-    line_of,
     named,
     nested_value,
     single_call,
@@ -38,6 +33,7 @@ from otmigrate.languages.go.sdk_setup import (
     todo,
     typed_attribute,
 )
+from otmigrate.languages.go.source_edits import Edit, apply_edits, enclosing_function, indent_of, line_of
 
 JAEGER = "github.com/uber/jaeger-client-go"
 OPENTRACING = "github.com/opentracing/opentracing-go"

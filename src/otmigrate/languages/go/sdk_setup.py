@@ -14,6 +14,7 @@ from ast_grep_py import SgNode
 
 from otmigrate.config import Settings
 from otmigrate.engine import TransformContext
+from otmigrate.languages.go.source_edits import Edit, apply_edits, indent_of, line_of
 
 # OTEL_PROPAGATORS-style names → the propagator each one constructs (§8).
 PROPAGATORS = {
@@ -132,38 +133,8 @@ def _indented(text: str, indent: str) -> str:
 # --- editing helpers shared by the jaeger and zipkin handlers ---------------------------------------
 
 
-@dataclass
-class Edit:
-    start: int
-    end: int
-    text: str
-
-
-def apply_edits(source: str, edits: list[Edit]) -> str | None:
-    """Apply non-overlapping edits; at one position an insertion goes first, then the outermost
-    replacement. None when nothing changes."""
-    out, last = [], 0
-    for edit in sorted(edits, key=lambda e: (e.start, e.end != e.start, -e.end)):
-        if edit.start < last:
-            continue
-        out += [source[last : edit.start], edit.text]
-        last = edit.end
-    new = "".join([*out, source[last:]])
-    return new if new != source else None
-
-
 def named(node: SgNode | None) -> list[SgNode]:
     return [n for n in node.children() if n.is_named()] if node is not None else []
-
-
-def line_of(node: SgNode) -> int:
-    return node.range().start.line + 1
-
-
-def indent_of(source: str, node: SgNode) -> str:
-    start = node.range().start.index
-    line_start = source.rfind("\n", 0, start) + 1
-    return re.match(r"[ \t]*", source[line_start:]).group(0)  # type: ignore[union-attr]
 
 
 def statement_removal(source: str, statement: SgNode) -> Edit:
@@ -183,13 +154,6 @@ def todo(ctx: TransformContext, edits: list[Edit], statement: SgNode, rule: str,
     previous = source[source.rfind("\n", 0, max(line_start - 1, 0)) + 1 : line_start]
     if comment not in previous:
         edits.append(Edit(line_start, line_start, f"{indent_of(source, statement)}{comment}\n"))
-
-
-def enclosing_function(node: SgNode) -> SgNode | None:
-    for ancestor in node.ancestors():
-        if ancestor.kind() in ("function_declaration", "method_declaration", "func_literal"):
-            return ancestor
-    return None
 
 
 def identifiers(scope: SgNode, name: str) -> list[SgNode]:

@@ -95,9 +95,10 @@ def removal(source: str, stmt: SgNode) -> Edit:
 
 
 def apply_edits(source: str, edits: list[Edit]) -> str | None:
-    """The source with the non-overlapping edits applied; None when nothing changed."""
+    """The source with the non-overlapping edits applied; None when nothing changed. At one position an
+    insertion goes first, then the outermost replacement, so both apply in one pass."""
     out, last = [], 0
-    for e in sorted(edits, key=lambda e: (e.start, -e.end)):
+    for e in sorted(edits, key=lambda e: (e.start, e.end != e.start, -e.end)):
         if e.start < last:
             continue
         out += [source[last : e.start], e.text]

@@ -18,24 +18,20 @@ from ast_grep_py import SgNode, SgRoot
 from otmigrate.engine import TransformContext
 from otmigrate.languages.go.ot_pass import tracer_name
 from otmigrate.languages.go.sdk_setup import (
-    Edit,
     Setup,
     add_imports,
-    apply_edits,
     call_with_options,
     checks_error,
     drop_unused_imports,
-    enclosing_function,
     fleet_propagators,
     free_name,
-    indent_of,
-    line_of,
     named,
     nested_value,
     single_call,
     statement_removal,
     todo,
 )
+from otmigrate.languages.go.source_edits import Edit, apply_edits, enclosing_function, indent_of, line_of
 
 ZIPKIN = "github.com/openzipkin/zipkin-go"
 # Report lines go under the rule (rules/go/zipkin.yml) that describes the mapping.

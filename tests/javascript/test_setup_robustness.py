@@ -28,13 +28,7 @@ FILES = sorted(
     if path.parent.name in ("src", "lib")
 )
 IDS = [str(p.relative_to(NODE_MODULES)) for p in FILES]
-# Babel's `var _require = require('zipkin'), Request = _require.Request;` binds names after the first
-# declarator; the import pass (opentracing half, transforms.py) removes the whole statement.
 LEGACY_REQUIRE = re.compile(r"require\(['\"](zipkin|jaeger-client|opentracing)")
-MULTI_DECLARATOR_IMPORT = {
-    "zipkin-instrumentation-express/lib/expressMiddleware.js",
-    "zipkin-instrumentation-express/lib/wrapExpressHttpProxy.js",
-}
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +58,7 @@ def _used(text: str, name: str) -> bool:
 
 @pytest.mark.parametrize(
     "path",
-    [
-        pytest.param(
-            p, marks=pytest.mark.xfail(strict=True, reason="import pass drops a multi-declarator require")
-        )
-        if i in MULTI_DECLARATOR_IMPORT
-        else p
-        for p, i in zip(FILES, IDS, strict=True)
-    ],
+    FILES,
     ids=IDS,
 )
 def test_rewrite_of_real_zipkin_code_is_safe(path: Path, rules: list, tmp_path: Path) -> None:

@@ -51,10 +51,27 @@ def _legacy_statements(root: SgNode) -> list[tuple[SgNode, list[str]]]:
         library = library_of(module.group(1))
         if library not in LIBRARIES:
             continue  # OTel, OpenCensus (detected, never rewritten) or not tracing at all
-        clause = text.split("from")[0] if stmt.kind() == "import_statement" else text.split("=")[0]
-        names = re.findall(r"[A-Za-z_$][\w$]*", re.sub(r"\b(import|const|let|var|as)\b|\w+\s*:", " ", clause))
+        if stmt.kind() == "import_statement":
+            clause = text.split("from")[0]
+            names = re.findall(r"[A-Za-z_$][\w$]*", re.sub(r"\b(import|as)\b|\w+\s*:", " ", clause))
+        else:
+            names = _declared(stmt)
         found.append((stmt, names))
     return found
+
+
+def _declared(declaration: SgNode) -> list[str]:
+    """Every name a `const/let/var` statement binds, in all its declarators: Babel's output
+    `var _require = require('zipkin'), Some = _require.Some` binds `Some` too."""
+    names = []
+    for declarator in (c for c in declaration.children() if c.kind() == "variable_declarator"):
+        pattern = declarator.field("name")
+        if pattern is not None:
+            found = pattern.find_all(kind="identifier") + pattern.find_all(
+                kind="shorthand_property_identifier_pattern"
+            )
+            names += [pattern.text()] if pattern.kind() == "identifier" else [n.text() for n in found]
+    return names
 
 
 def _api_import(root: SgNode) -> SgNode | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import subprocess
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
@@ -15,6 +14,7 @@ from ast_grep_py import SgRoot
 from otmigrate.config import Settings
 from otmigrate.discovery import discover
 from otmigrate.engine import Change, find_bindings, rewrite_source
+from otmigrate.git import run_git
 from otmigrate.languages import LANGUAGES, Language
 from otmigrate.pool import map_files
 from otmigrate.rulefiles import Rule
@@ -139,17 +139,10 @@ def uncommitted(files: list[Path]) -> set[Path]:
 
 
 def _git(folder: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(folder), *args],
-            capture_output=True,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
+    done = run_git(folder, *args)
+    return (
+        done.stdout.decode("utf-8", "surrogateescape") if done is not None and done.returncode == 0 else None
+    )
 
 
 def _otel_imports_below(folder: Path, results: list[FileRewrite]) -> frozenset[str]:

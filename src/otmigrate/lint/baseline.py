@@ -79,12 +79,11 @@ _NOT_IN_REVISION = ("exists on disk, but not in", "does not exist in", "invalid 
 
 
 def _git(folder: Path, *args: str) -> tuple[int, bytes, str]:
-    import subprocess  # only --new-from-rev needs it; the lint path stays lean
+    from otmigrate.git import run_git  # only --new-from-rev needs git; the lint path stays lean
 
-    try:
-        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BaselineError(f"{folder}: cannot run git ({exc.__class__.__name__})") from None
+    done = run_git(folder, *args)
+    if done is None:
+        raise BaselineError(f"{folder}: cannot run git")
     return done.returncode, done.stdout, done.stderr.decode("utf-8", "replace")
 
 

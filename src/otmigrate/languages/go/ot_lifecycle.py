@@ -33,8 +33,8 @@ _RECORDED = re.compile(r"RecordError|SetStatus|\.LogFields\(|\.LogKV\(|LogError\
 def migrate_lifecycle(p: Pass) -> None:
     for start in p.starts:
         function = start.function
-        if start.span == "_" or function is None:
-            continue
+        if not start.span.isidentifier() or start.span == "_" or function is None:
+            continue  # a span kept in a struct field is ended wherever its owner ends it
         if _in_loop(start.statement, function):
             _check_loop_ends(p, start)
             continue

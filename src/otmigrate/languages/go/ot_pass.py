@@ -27,11 +27,11 @@ from otmigrate.languages.go.source_edits import (
     shifted,
     sides,
 )
-from otmigrate.languages.go.type_inference import declared_types
+from otmigrate.languages.go.type_inference import declared_types, type_of
 
 OT = "github.com/opentracing/opentracing-go"
 LEGACY_PACKAGES = {"opentracing": OT, "ext": f"{OT}/ext", "otlog": f"{OT}/log"}
-OTEL_SPAN_TYPES = ("trace.Span", "oteltrace.Span")
+OTEL_TRACE_PACKAGES = ("trace", "oteltrace")
 FROM_CONTEXT = ("StartSpanFromContext", "StartSpanFromContextWithTracer")
 
 
@@ -120,12 +120,20 @@ class Pass:
         return out
 
     def is_span(self, node: SgNode | str) -> bool:
-        """Whether an expression names a span: a started one, or a variable declared as a span."""
+        """Whether an expression names a span: a started one, or a variable, struct field or function
+        result declared as a span (legacy or OTel: a later pass sees the migrated declarations)."""
         name = node if isinstance(node, str) else node.text()
-        if name in self.span_vars:
-            return True
-        typ = self.types.get(name, "")
-        return typ in OTEL_SPAN_TYPES or (typ.endswith(".Span") and typ.split(".")[0] in self.names.values())
+        return name in self.span_vars or self._declared_as(node, "Span")
+
+    def is_tracer(self, node: SgNode) -> bool:
+        """Whether an expression names a tracer: one assigned from GlobalTracer / otel.Tracer, or a
+        variable, struct field or function result declared as a tracer."""
+        return node.text() in self.tracer_vars or self._declared_as(node, "Tracer")
+
+    def _declared_as(self, node: SgNode | str, member: str) -> bool:
+        typ = self.types.get(node, "") if isinstance(node, str) else type_of(node, self.types) or ""
+        package, _, name = typ.partition(".")
+        return name == member and (package in OTEL_TRACE_PACKAGES or package in self.names.values())
 
     def start_of(self, span: str, at: SgNode) -> SpanStart | None:
         """The start of `span` that `at` sees: the last one before it in the same function."""

@@ -18,6 +18,7 @@ from otmigrate.languages.go.source_edits import (
     line_of,
     named,
 )
+from otmigrate.languages.go.type_inference import type_of
 
 # log.<Field> → (attribute constructor, conversion of a non-literal value)
 LOG_FIELDS = {
@@ -37,6 +38,18 @@ LITERALS = (
     "raw_string_literal",
     "true",
     "false",
+)
+# Span methods no OTel span (nor zipkin-go span) has: on a receiver of unknown type, still legacy code.
+LEGACY_ONLY_METHODS = (
+    "SetTag",
+    "LogFields",
+    "LogKV",
+    "LogEvent",
+    "LogEventWithPayload",
+    "SetBaggageItem",
+    "BaggageItem",
+    "FinishWithOptions",
+    "SetOperationName",
 )
 BAGGAGE_SET = """if member, err := baggage.NewMemberRaw({key}, {value}); err == nil {{
 \tif bag, err := baggage.FromContext({ctx}).SetMember(member); err == nil {{
@@ -96,6 +109,24 @@ def migrate_span_methods(p: Pass) -> None:
             else:
                 value = f"baggage.FromContext({ctx}).Member({args[0].text()}).Value()"
                 p.edit(call, value, "go-opentracing-span-methods", "BaggageItem → baggage.FromContext")
+    _unknown_receivers(p)
+
+
+def _unknown_receivers(p: Pass) -> None:
+    """A method only opentracing spans have, called on something whose type the file does not declare (a
+    span kept by a type of another package, a call's result): the call cannot be translated blind."""
+    for call in p.root.find_all(kind="call_expression"):
+        fn = call.field("function")
+        if fn.kind() != "selector_expression" or p.is_claimed(call):
+            continue
+        method, receiver = fn.field("field").text(), fn.field("operand")
+        if method in LEGACY_ONLY_METHODS and not p.is_span(receiver) and type_of(receiver, p.types) is None:
+            p.manual(
+                call,
+                "go-opentracing-span-methods",
+                f"{method} on {receiver.text()}, whose type otmigrate cannot see (declared in another "
+                "package?): if it is an opentracing span, make it a trace.Span and migrate this call",
+            )
 
 
 def _finish_with_options(p: Pass, call: SgNode, span: str, args: list[SgNode]) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ast_grep_py import SgNode
 
-from otmigrate.languages.go.ot_pass import Pass, SpanStart
+from otmigrate.languages.go.ot_pass import FROM_CONTEXT, Pass, SpanStart
 from otmigrate.languages.go.ot_tags import tag_attribute, tag_key
 from otmigrate.languages.go.source_edits import (
     arguments,
@@ -17,6 +17,7 @@ from otmigrate.languages.go.source_edits import (
     in_function_body,
     named,
 )
+from otmigrate.languages.go.type_inference import type_of
 
 KINDS = {
     "SpanKindRPCClient": "client",
@@ -51,6 +52,21 @@ def migrate_starts(p: Pass) -> None:
     for start in p.starts:
         if start.legacy and not p.is_claimed(start.statement):
             _rewrite_start(p, start)
+    placed = [s.call for s in p.starts]
+    for call in p.root.find_all(kind="call_expression"):
+        fn = call_name(call)
+        if call in placed or p.is_claimed(call):
+            continue
+        if p.is_q(fn, "opentracing", *FROM_CONTEXT) or (
+            fn.endswith(".StartSpan") and tracer_of(p, call.field("function").field("operand"))
+        ):
+            p.manual(
+                call,
+                "go-opentracing-start-span",
+                "a span start used as a value: Tracer.Start returns (ctx, span), assign both first",
+            )
+        elif fn.endswith(".StartSpan") and _unknown_tracer(p, call.field("function").field("operand")):
+            _unknown_tracer_todo(p, call)
 
 
 def _rewrite_start(p: Pass, start: SpanStart) -> None:
@@ -64,6 +80,8 @@ def _rewrite_start(p: Pass, start: SpanStart) -> None:
         tracer, name, rest = tracer_of(p, args[1]) or args[1].text(), args[2], args[3:]
     else:
         tracer = tracer_of(p, call.field("function").field("operand"))
+        if tracer is None and _unknown_tracer(p, call.field("function").field("operand")):
+            _unknown_tracer_todo(p, stmt)
         if tracer is None or not args:
             return  # not an opentracing tracer (zipkin-go's StartSpan is the jaeger/zipkin half's)
         name, rest = args[0], args[1:]
@@ -107,7 +125,22 @@ def tracer_of(p: Pass, receiver: SgNode) -> str | None:
         return p.tracer
     if receiver.kind() == "call_expression" and text.endswith(".Tracer()"):
         return p.tracer if p.is_span(receiver.field("function").field("operand")) else None
-    return text if text in p.tracer_vars else None
+    return text if p.is_tracer(receiver) else None
+
+
+def _unknown_tracer(p: Pass, receiver: SgNode) -> bool:
+    """A receiver of StartSpan whose type the file does not declare (a tracer from another package), in a
+    file that uses no other tracing library whose tracers also have a StartSpan."""
+    return not p.other_libraries and type_of(receiver, p.types) is None
+
+
+def _unknown_tracer_todo(p: Pass, node: SgNode) -> None:
+    p.manual(
+        node,
+        "go-opentracing-start-span",
+        "StartSpan on a tracer whose type otmigrate cannot see (declared in another package?): "
+        "if it is an opentracing tracer, make it a trace.Tracer and call Start(ctx, name)",
+    )
 
 
 def start_options(p: Pass, args: list[SgNode], at: SgNode) -> StartOptions | None:
@@ -264,11 +297,18 @@ def _set_global_tracer(p: Pass, call: SgNode) -> None:
 
 
 def migrate_nil_checks(p: Pass) -> None:
-    """`span != nil` / `span == nil`: OTel's SpanFromContext never returns nil (a no-op span instead)."""
+    """`span != nil` / `span == nil`: OTel's SpanFromContext never returns nil (a no-op span instead).
+    A struct field stays compared with nil: a field never assigned is nil in OTel too."""
     for check in p.root.find_all(kind="binary_expression"):
         op = check.field("operator").text()
         left, right = check.field("left"), check.field("right")
-        if op not in ("==", "!=") or right.kind() != "nil" or not p.is_span(left) or p.is_claimed(check):
+        if (
+            op not in ("==", "!=")
+            or right.kind() != "nil"
+            or left.kind() != "identifier"
+            or not p.is_span(left)
+            or p.is_claimed(check)
+        ):
             continue
         valid = f"{left.text()}.SpanContext().IsValid()"
         p.edit(

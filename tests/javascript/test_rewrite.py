@@ -16,7 +16,7 @@ from otmigrate.languages import LANGUAGES
 from otmigrate.rulefiles import load_rules
 from otmigrate.ruletest import check_rules
 
-from .jsharness import FIXTURES, fixture_cases, program, require_node
+from .jsharness import FIXTURES, fixture_cases, program, require_node, run_programs, stage
 
 JS = LANGUAGES["javascript"]
 CASES = fixture_cases()
@@ -119,3 +119,74 @@ exports.handler = async (event, context) => {
     out = _rewrite(lambda_handler, "handler.js")
     assert "// TODO(otmigrate): the local name `context` hides the OpenTelemetry API" in out
     assert "tracer.extract(opentracing.FORMAT_HTTP_HEADERS, event.headers)" in out
+
+
+def _parent_argument(source: str, name: str) -> str:
+    """The rewrite's startSpan call of span `name` (its options are empty in these cases)."""
+    out = _rewrite("const opentracing = require('opentracing');\n" + source, "x.js")
+    return next(line for line in out.splitlines() if f"startSpan('{name}'" in line)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (  # a SpanContext named like a span's parent, bound from .context()
+            "const parent = root.context();\nconst s = tracer.startSpan('a', {childOf: parent});\n",
+            "trace.setSpanContext(context.active(), parent)",
+        ),
+        (  # a parameter used as a span in its function
+            "function f(parent) { parent.setTag('k', 1); tracer.startSpan('a', {childOf: parent}); }\n",
+            "trace.setSpan(context.active(), parent)",
+        ),
+        (  # a recursive call site tells nothing; the outer one passes a SpanContext
+            "function f(p, n) { tracer.startSpan('a', {childOf: p}); if (n) f(p, n - 1); }\n"
+            "f(root.context(), 2);\n",
+            "trace.setSpanContext(context.active(), p)",
+        ),
+        (  # call sites that disagree: decided at run time
+            "function f(p) { tracer.startSpan('a', {childOf: p}); }\nf(tracer.startSpan('r'));\n"
+            "f(other.context());\n",
+            "trace.setSpanContext(context.active(), p.spanContext?.() ?? p)",
+        ),
+        (  # passed as a callback: its callers are not all known
+            "function f(p) { tracer.startSpan('a', {childOf: p}); }\nf(tracer.startSpan('r'));\n"
+            "emitter.on('x', f);\n",
+            "trace.setSpanContext(context.active(), p.spanContext?.() ?? p)",
+        ),
+        (  # a method called through its object, not `this`
+            "const o = { m(p) { tracer.startSpan('a', {childOf: p}); } };\no.m(tracer.startSpan('r'));\n",
+            "trace.setSpanContext(context.active(), p.spanContext?.() ?? p)",
+        ),
+        (  # a name that says it, with no binding in the file
+            "tracer.startSpan('a', {childOf: req.parentSpan});\n",
+            "trace.setSpan(context.active(), req.parentSpan)",
+        ),
+    ],
+)
+def test_childof_span_or_span_context_comes_from_the_binding(source: str, expected: str) -> None:
+    assert f"startSpan('a', {{}}, {expected})" in _parent_argument(source, "a")
+
+
+def test_an_unknown_parent_expression_is_taken_for_a_span_with_a_todo() -> None:
+    out = _rewrite(
+        "const opentracing = require('opentracing');\ntracer.startSpan('a', {childOf: pick()});\n", "x.js"
+    )
+    assert "// TODO(otmigrate): `pick()` is taken for a Span: if it is a SpanContext" in out
+    assert "trace.setSpan(context.active(), pick())" in out
+
+
+def test_a_span_context_taken_for_a_span_crashes_the_fixture(tmp_path: Path) -> None:
+    """What the name-based decision wrote for childof-inference-cjs's `audit(parent)` (a SpanContext):
+    the OTel SDK throws, so the equivalence test of that fixture would catch the old rewrite."""
+    node = require_node()
+    good = program(FIXTURES / "opentracing" / "childof-inference-cjs", "expected").read_text()
+    right = "{attributes: {'audit.what': what}}, trace.setSpanContext(context.active(), parent))"
+    bad = good.replace(right, right.replace("setSpanContext", "setSpan"))
+    assert bad != good
+    listing = [
+        {"id": side, "file": str(stage(tmp_path, side, text, ".js")), "side": "otel"}
+        for side, text in (("good", good), ("bad", bad))
+    ]
+    runs = run_programs(node, tmp_path, listing)
+    assert runs["good"]["error"] is None, runs["good"]["error"]
+    assert "spanContext is not a function" in (runs["bad"]["error"] or "")

@@ -56,9 +56,10 @@ def style_of(root: SgNode) -> Style:
 
 
 def apply_edits(source: str, edits: list[Edit]) -> str:
-    """Apply non-overlapping edits; of two overlapping ones the earlier (then the outer) wins."""
+    """Apply non-overlapping edits; of two overlapping ones the earlier (then the outer) wins. An
+    insertion where a replacement starts (a TODO line above a rewritten statement) goes first."""
     out, last = [], 0
-    for start, end, text in sorted(edits, key=lambda e: (e[0], -e[1])):
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1] != e[0], -e[1])):
         if start < last:
             continue
         out += [source[last:start], text]

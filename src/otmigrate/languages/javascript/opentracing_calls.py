@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ast_grep_py import SgNode
 
 from otmigrate.engine import TransformContext
-from otmigrate.languages.javascript import tags
+from otmigrate.languages.javascript import span_refs, tags
 from otmigrate.languages.javascript.jscode import (
     Edit,
     Style,
@@ -216,7 +216,7 @@ def _propagation(step: Step) -> None:
             if step.names.text_format(args[1]) == "binary":
                 step.todo(call, PROPAGATION, _BINARY)
                 continue
-            carrier_ctx = _context_of(step, args[0])
+            carrier_ctx = _context_of(step, args[0], PROPAGATION)
             step.replace(
                 call,
                 f"propagation.inject({carrier_ctx}, {args[2].text()})",
@@ -251,24 +251,59 @@ def _extracted(root: SgNode) -> set[str]:
     return names
 
 
-def _span_context_text(node: SgNode) -> str | None:
-    """The SpanContext expression `node` is (`x.context()` → `x.spanContext()`), if it is one."""
+def _held(node: SgNode) -> str | None:
+    """What `node` holds: from its binding in the file, else from a name that says it (`…span`,
+    `sc`, `…spanContext`), else None."""
+    found = span_refs.holds(node)
+    if found is not None:
+        return found
+    name = node.text()
+    if node.kind() == "member_expression" and node.field("property") is not None:
+        name = node.field("property").text()  # type: ignore[union-attr]
+    elif node.kind() != "identifier":
+        return None
+    if _SPAN_NAME.search(name):
+        return span_refs.SPAN
+    return span_refs.SPAN_CONTEXT if _SPAN_CONTEXT_NAME.search(name) else None
+
+
+def _span_context_text(node: SgNode) -> str:
+    """A SpanContext expression in OTel terms: `x.context()` → `x.spanContext()`, else as written."""
     found = method_call(node)
-    if found is not None and found[1] in ("context", "spanContext") and not args_of(node):
+    if found is not None and found[1] == "context" and not args_of(node):
         return f"{found[0].text()}.spanContext()"
-    if node.kind() == "identifier" and _SPAN_CONTEXT_NAME.search(node.text()):
-        return node.text()
-    return None
+    return node.text()
 
 
-def _context_of(step: Step, node: SgNode) -> str:
-    """The OTel Context for what OpenTracing took as a span, a SpanContext or an extracted context."""
-    if node.kind() == "identifier" and node.text() in _extracted(step.root):
+def _is_reference(node: SgNode) -> bool:
+    """A name or a property path (`a`, `this.a.b`): evaluating it twice is harmless."""
+    while node.kind() == "member_expression" and node.field("object") is not None:
+        node = node.field("object")  # type: ignore[assignment]
+    return node.kind() in ("identifier", "this")
+
+
+def _context_of(step: Step, node: SgNode, rule: str) -> str:
+    """The OTel Context for what OpenTracing took as a span, a SpanContext or an extracted context; when
+    the file does not show which, a run-time check picks (an OTel Span has `spanContext()`)."""
+    held = _held(node)
+    if held == span_refs.CONTEXT:
         return node.text()
-    span_context = _span_context_text(node)
-    if span_context is not None:
-        return f"trace.setSpanContext(context.active(), {span_context})"
-    return f"trace.setSpan(context.active(), {node.text()})"
+    if held == span_refs.SPAN_CONTEXT:
+        return f"trace.setSpanContext(context.active(), {_span_context_text(node)})"
+    as_span = f"trace.setSpan(context.active(), {node.text()})"
+    if held == span_refs.SPAN:
+        return as_span
+    if _is_reference(node):
+        return f"trace.setSpanContext(context.active(), {_either(node)})"
+    step.todo(
+        node, rule, f"`{node.text()}` is taken for a Span: if it is a SpanContext, use trace.setSpanContext"
+    )
+    return as_span
+
+
+def _either(node: SgNode) -> str:
+    """The SpanContext of a Span or a SpanContext, decided at run time (an OTel Span has spanContext())."""
+    return f"{node.text()}.spanContext?.() ?? {node.text()}"
 
 
 # --- startSpan ------------------------------------------------------------------------------------
@@ -408,10 +443,22 @@ def _references(step: Step, array: SgNode) -> list[Reference] | None:
             return None
         if ref_type is None or target is None:
             return None
-        if target.kind() == "identifier" and target.text() in _extracted(step.root):
+        held = _held(target)
+        if held == span_refs.CONTEXT:
             found.append(Reference(ref_type, f"trace.getSpanContext({target.text()})", target.text(), True))
             continue
-        span_context = _span_context_text(target) or f"{target.text()}.spanContext()"
+        if held == span_refs.SPAN_CONTEXT:
+            span_context = _span_context_text(target)
+        elif held == span_refs.SPAN or not _is_reference(target):
+            span_context = f"{target.text()}.spanContext()"
+            if held is None:
+                step.todo(
+                    array,
+                    START,
+                    f"`{target.text()}` is taken for a Span: if it is a SpanContext, drop .spanContext()",
+                )
+        else:
+            span_context = _either(target)
         parent = f"trace.setSpanContext(context.active(), {span_context})"
         found.append(Reference(ref_type, span_context, parent, False))
     return found
@@ -437,7 +484,7 @@ def _parent(step: Step, node: SgNode) -> str | None:
             node = node.field("left") or node
     if node.kind() in ("null", "undefined"):
         return None
-    return _context_of(step, node)
+    return _context_of(step, node, START)
 
 
 def _start_spans(step: Step) -> None:
@@ -590,20 +637,12 @@ def _call_text(call: SgNode, *args: str) -> str:
 
 
 def _is_span(step: Step, receiver: SgNode) -> bool:
-    """A receiver that is a span: named …span, or bound to a startSpan call in this file."""
+    """A receiver that is a span: named …span, or a span by its binding in this file (span_refs)."""
     name = receiver.text()
     if receiver.kind() == "member_expression":
         prop = receiver.field("property")
         name = prop.text() if prop is not None else name
-    if _SPAN_NAME.search(name):
-        return True
-    for declarator in step.root.find_all(kind="variable_declarator"):
-        bound, value = declarator.field("name"), declarator.field("value")
-        if bound is not None and bound.text() == receiver.text() and value is not None:
-            found = method_call(value)
-            if found is not None and found[1] == "startSpan":
-                return True
-    return False
+    return _SPAN_NAME.search(name) is not None or span_refs.holds(receiver) == span_refs.SPAN
 
 
 def _span_methods(step: Step) -> None:

@@ -1,0 +1,198 @@
+"""What an OpenTracing `childOf` / `references` / `inject` argument holds: a Span, a SpanContext or an
+extracted context.
+
+OpenTracing accepted a Span or a SpanContext in the same place; OpenTelemetry needs `trace.setSpan` for
+one and `trace.setSpanContext` for the other, and the wrong one crashes at run time. There are no types
+to read, so the answer comes from the binding, where the file shows it: what a variable is assigned
+(`startSpan(...)`, `x.context()`, `extract(...)`), how a parameter is used in its function (`p.finish()`,
+`p.toTraceId()`), and what the function's call sites in the file pass. None means "not known here".
+"""
+
+from __future__ import annotations
+
+from ast_grep_py import SgNode
+
+from otmigrate.languages.javascript.jscode import args_of, method_call
+
+SPAN, SPAN_CONTEXT, CONTEXT = "span", "span_context", "context"
+_CYCLE = "cycle"  # a recursive call site: it tells nothing, it does not make the answer unknown
+
+_SPAN_METHODS = {
+    "finish", "setTag", "addTags", "logEvent", "setOperationName", "context", "setBaggageItem",
+    "getBaggageItem", "spanContext", "setAttribute", "setAttributes", "addEvent", "recordException",
+    "updateName",
+}  # fmt: skip
+"""Methods only a span has, before or after the migration (not `log` or `end`: loggers, streams)."""
+_SPAN_CONTEXT_METHODS = {"toTraceId", "toSpanId"}
+_SPAN_CONTEXT_FIELDS = {"traceId", "spanId", "traceFlags"}
+_FUNCTION_KINDS = ("function_declaration", "function_expression", "arrow_function", "method_definition")
+_MAX_DEPTH = 4
+
+
+def holds(node: SgNode) -> str | None:
+    """SPAN, SPAN_CONTEXT or CONTEXT for an expression, when the file shows which; else None."""
+    found = _holds(node, 0, frozenset())
+    return None if found == _CYCLE else found
+
+
+def _holds(node: SgNode, depth: int, seen: frozenset[tuple[int, int]]) -> str | None:
+    if depth > _MAX_DEPTH:
+        return None
+    if node.kind() == "parenthesized_expression" and node.named_children():
+        return _holds(node.named_children()[0], depth, seen)
+    if node.kind() == "member_expression":
+        prop = node.field("property")
+        return SPAN_CONTEXT if prop is not None and prop.text() == "spanContext" else None
+    found = method_call(node)
+    if found is not None:
+        return _call_result(node, found[1])
+    if node.kind() == "identifier":
+        return _binding(node, depth, seen)
+    return None
+
+
+def _call_result(call: SgNode, method: str) -> str | None:
+    if method in ("startSpan", "getActiveSpan"):
+        return SPAN
+    if method in ("context", "spanContext", "getSpanContext") and (
+        method == "getSpanContext" or not args_of(call)
+    ):
+        return SPAN_CONTEXT
+    return CONTEXT if method == "extract" else None
+
+
+def _binding(identifier: SgNode, depth: int, seen: frozenset[tuple[int, int]]) -> str | None:
+    """What the declaration of `identifier` in the scopes around it holds."""
+    name = identifier.text()
+    for scope in identifier.ancestors():
+        if scope.kind() in _FUNCTION_KINDS:
+            index = _parameter_index(scope, name)
+            if index is not None:
+                return _parameter(scope, index, name, depth, seen)
+        elif scope.kind() in ("statement_block", "program"):
+            declarator = _declarator(scope, name)
+            if declarator is not None:
+                return _variable(scope, declarator, name, depth, seen)
+    return None
+
+
+def _parameter_index(function: SgNode, name: str) -> int | None:
+    single = function.field("parameter")
+    if single is not None:
+        return 0 if single.text() == name else None
+    params = function.field("parameters")
+    listed = [p for p in params.named_children() if p.kind() != "comment"] if params is not None else []
+    for index, param in enumerate(listed):
+        bound = param.field("left") if param.kind() == "assignment_pattern" else param
+        if bound is not None and bound.kind() == "identifier" and bound.text() == name:
+            return index
+    return None
+
+
+def _declarator(block: SgNode, name: str) -> SgNode | None:
+    for statement in block.children():
+        if statement.kind() in ("lexical_declaration", "variable_declaration"):
+            for declarator in statement.named_children():
+                bound = declarator.field("name") if declarator.kind() == "variable_declarator" else None
+                if bound is not None and bound.kind() == "identifier" and bound.text() == name:
+                    return declarator
+    return None
+
+
+def _variable(
+    block: SgNode, declarator: SgNode, name: str, depth: int, seen: frozenset[tuple[int, int]]
+) -> str | None:
+    """The declared value and every later `name = value` in the block must agree."""
+    values = [declarator.field("value")]
+    for assignment in block.find_all(kind="assignment_expression"):
+        left = assignment.field("left")
+        if left is not None and left.kind() == "identifier" and left.text() == name:
+            values.append(assignment.field("right"))
+    return _agreed([_holds(v, depth + 1, seen) if v is not None else _CYCLE for v in values])
+
+
+def _parameter(
+    function: SgNode, index: int, name: str, depth: int, seen: frozenset[tuple[int, int]]
+) -> str | None:
+    """A parameter used as a span (or SpanContext) in its function; else what every call site passes."""
+    used = _use_in(function, name)
+    if used is not None:
+        return used
+    key = (function.range().start.index, index)
+    if key in seen:
+        return _CYCLE
+    calls = _call_sites(function)
+    if not calls:
+        return None
+    arguments = [args_of(call) for call in calls]
+    return _agreed([_holds(a[index], depth + 1, seen | {key}) if index < len(a) else None for a in arguments])
+
+
+def _use_in(function: SgNode, name: str) -> str | None:
+    body = function.field("body")
+    if body is None:
+        return None
+    for member in body.find_all(kind="member_expression"):
+        receiver, prop = member.field("object"), member.field("property")
+        if receiver is None or prop is None or receiver.text() != name:
+            continue
+        parent = member.parent()
+        called = (
+            parent is not None and parent.kind() == "call_expression" and parent.field("function") == member
+        )
+        if called and prop.text() in _SPAN_METHODS:
+            return SPAN
+        if (called and prop.text() in _SPAN_CONTEXT_METHODS) or (
+            not called and prop.text() in _SPAN_CONTEXT_FIELDS
+        ):
+            return SPAN_CONTEXT
+    return None
+
+
+def _call_sites(function: SgNode) -> list[SgNode]:
+    """Every call of `function` in the file; empty when its name is also used any other way (passed as a
+    callback, stored), since then some callers are not known."""
+    name, this_method = _function_name(function)
+    if name is None:
+        return []
+    root = function.get_root().root()
+    calls = []
+    for use in root.find_all(kind="property_identifier" if this_method else "identifier"):
+        if use.text() != name or use == function.field("name") or _declares(use, function):
+            continue
+        callee = use.parent() if this_method else use
+        call = callee.parent() if callee is not None else None
+        if this_method and (callee is None or (callee.field("object") or callee).kind() != "this"):
+            return []  # `obj.name`: maybe this method, called from anywhere
+        if call is None or call.kind() != "call_expression" or call.field("function") != callee:
+            return []
+        calls.append(call)
+    return calls
+
+
+def _function_name(function: SgNode) -> tuple[str | None, bool]:
+    """The name the file calls `function` by, and whether it is a method called as `this.name(...)`."""
+    if function.kind() == "function_declaration":
+        name = function.field("name")
+        return (name.text() if name is not None else None), False
+    if function.kind() == "method_definition":
+        name = function.field("name")
+        return (name.text() if name is not None else None), True
+    holder = function.parent()
+    if holder is not None and holder.kind() == "variable_declarator":
+        name = holder.field("name")
+        if name is not None and name.kind() == "identifier":
+            return name.text(), False
+    return None, False
+
+
+def _declares(use: SgNode, function: SgNode) -> bool:
+    parent = use.parent()
+    return parent is not None and parent.kind() == "variable_declarator" and parent.field("value") == function
+
+
+def _agreed(found: list[str | None]) -> str | None:
+    known = {f for f in found if f != _CYCLE}
+    if not known:
+        return _CYCLE if found else None
+    return known.pop() if len(known) == 1 and None not in known else None

@@ -151,8 +151,7 @@ def test_unmigrated_settings_keep_a_todo_and_a_report_line(case, reason):
         assert any(reason in m for m in manual) and f"TODO(otmigrate): {reason}" in outcome.text
 
 
-def test_jaeger_new_tracer_constructor_is_left_with_a_todo():
-    source = """package main
+NEW_TRACER_MAIN = """package main
 
 import (
 \t"github.com/opentracing/opentracing-go"
@@ -160,16 +159,43 @@ import (
 )
 
 func main() {
-\ttracer, closer := jaeger.NewTracer("svc", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
+\tSAMPLER
+\ttracer, closer := jaeger.NewTracer("svc", sampler, REPORTER)
 \tdefer closer.Close()
 \topentracing.SetGlobalTracer(tracer)
 }
 """
-    outcome = _rewrite_with(Settings(), "jaeger/config_const", source)
+
+
+def _new_tracer(sampler: str, reporter: str) -> Outcome:
+    source = NEW_TRACER_MAIN.replace("SAMPLER", sampler).replace("REPORTER", reporter)
+    return _rewrite_with(Settings(), "jaeger/config_const", source)
+
+
+def test_jaeger_new_tracer_with_parts_built_elsewhere_is_left_with_a_todo():
+    """A sampler that is not built for this call (here: also used after it) cannot be read."""
+    outcome = _new_tracer(
+        "sampler := jaeger.NewConstSampler(true)\n\tdefer sampler.Close()", "jaeger.NewNullReporter()"
+    )
     assert "\t// TODO(otmigrate): jaeger.NewTracer(service, sampler, reporter)" in outcome.text
-    assert "jaeger.NewTracer(" in outcome.text
+    assert "sampler is not built in this function for the tracer only" in outcome.text
+    assert "jaeger.NewTracer(" in outcome.text and '"go.opentelemetry.io/otel/sdk/trace"' not in outcome.text
     assert any(c.kind == "manual" and c.rule == "go-jaeger-setup" for c in outcome.changes)
     assert _rewrite_with(Settings(), "jaeger/config_const", outcome.text).text == outcome.text
+
+
+def test_jaeger_new_tracer_null_reporter_exports_nothing():
+    outcome = _new_tracer("sampler := jaeger.NewConstSampler(false)", "jaeger.NewNullReporter()")
+    assert '"github.com/uber/jaeger-client-go"' not in outcome.text and "WithBatcher" not in outcome.text
+    assert "sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample()))" in outcome.text
+    assert "defer tp.Shutdown(" in outcome.text and "TODO" not in outcome.text
+
+
+def test_jaeger_new_tracer_rate_limiting_sampler_keeps_a_todo():
+    """§7: no core OTel sampler limits a rate; the set-up is migrated, the sampler left for a person."""
+    outcome = _new_tracer("sampler := jaeger.NewRateLimitingSampler(2)", "jaeger.NewNullReporter()")
+    assert "TODO(otmigrate): jaeger sampler type 'ratelimiting' has no OTel SDK sampler" in outcome.text
+    assert any(c.kind == "manual" and "ratelimiting" in c.message for c in outcome.changes)
 
 
 def test_zipkin_nil_span_checks_become_validity_checks():

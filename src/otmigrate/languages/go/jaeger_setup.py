@@ -1,7 +1,8 @@
 """jaeger-client-go tracer set-up → OTel SDK tracer provider (api-mapping §3.2, §7, §8, §10).
 
 `cfg.NewTracer(opts...)` / `cfg.InitGlobalTracer(name, opts...)` on a `jaegercfg.Configuration` literal (or
-`jaegercfg.FromEnv()`) becomes an OTLP/HTTP exporter, a provider with the configured resource, sampler and
+`jaegercfg.FromEnv()`), and the low-level `jaeger.NewTracer(service, sampler, reporter, opts...)`, become an
+OTLP/HTTP exporter, a provider with the configured resource, sampler and
 batching, installed globally with the fleet propagator (W3C plus Jaeger's or B3's format). The jaeger
 tracer value is gone: `opentracing.SetGlobalTracer(tracer)` is dropped (the provider is installed), and the
 closer becomes the provider: `closer.Close()` → `tp.Shutdown(ctx)`, also through a set-up function that
@@ -54,7 +55,18 @@ NEW_TRACER = (
 )
 # Configuration fields and options with no OTel counterpart that changes what is traced.
 IGNORED_FIELDS = {"RPCMetrics", "Gen128Bit"}
-IGNORED_OPTIONS = {"Logger", "Metrics", "MaxTagValueLength", "PoolSpans"}
+IGNORED_OPTIONS = {"Logger", "Metrics", "MaxTagValueLength", "PoolSpans", "Gen128Bit"}
+IGNORED_REPORTER_OPTIONS = {"Logger", "Metrics"}
+# jaeger.New*Sampler → the Configuration's sampler type with the same meaning.
+SAMPLER_CONSTRUCTORS = {
+    "NewConstSampler": "const",
+    "NewProbabilisticSampler": "probabilistic",
+    "NewRateLimitingSampler": "ratelimiting",
+}
+
+
+class _Unreadable(Exception):
+    """A jaeger.NewTracer argument the handler cannot follow to its constructor; the reason goes in a TODO."""
 
 
 @dataclass
@@ -75,6 +87,7 @@ class _JaegerSetup:
         self.cfg = names.get(f"{JAEGER}/config")
         self.b3 = names.get(f"{JAEGER}/zipkin")
         self.client = names.get(JAEGER)
+        self.transport = names.get(f"{JAEGER}/transport")
         self.ot = names.get(OPENTRACING)
         self.edits: list[Edit] = []
         self.closer_functions: list[str] = []  # set-up functions whose io.Closer result became the provider
@@ -89,7 +102,7 @@ class _JaegerSetup:
             method = call.field("function").field("field").text()
             operand = call.field("function").field("operand")
             if method == "NewTracer" and operand.text() == self.client:
-                todo(self.ctx, self.edits, stmt, RULE, NEW_TRACER)
+                self.migrate_constructor(stmt, call)
             elif method in ("NewTracer", "InitGlobalTracer"):
                 config = self.config_of(operand)
                 if config is not None:
@@ -212,7 +225,7 @@ class _JaegerSetup:
         legacy = "jaeger"
         for option in options:
             function = option.field("function").text() if option.kind() == "call_expression" else ""
-            name = function.removeprefix(f"{self.cfg}.")
+            name = self.option_name(function)
             args = named(option.field("arguments")) if function else []
             if name in ("Injector", "Extractor") and len(args) == 2 and self.is_b3_propagator(args[1]):
                 legacy = "b3multi"
@@ -225,6 +238,13 @@ class _JaegerSetup:
             elif name not in IGNORED_OPTIONS:
                 todos.append(f"jaeger option {option.text()} has no OTel SDK counterpart here")
         return legacy
+
+    def option_name(self, function: str) -> str:
+        """`jaegercfg.Tag` (a config option) and `jaeger.TracerOptions.Tag` (a tracer option) → `Tag`."""
+        for package in (self.cfg, self.client and f"{self.client}.TracerOptions"):
+            if package and function.startswith(f"{package}."):
+                return function.removeprefix(f"{package}.")
+        return function
 
     def is_b3_propagator(self, node: SgNode) -> bool:
         """`zipkin.NewZipkinB3HTTPHeaderPropagator()`, inline or through a variable (then removed)."""
@@ -250,6 +270,157 @@ class _JaegerSetup:
         check = config.declaration.next()
         if len(left) == 2 and check is not None and checks_error(check, left[1].text()):
             self.edits.append(statement_removal(self.src, check))
+
+    # --- jaeger.NewTracer(service, sampler, reporter, opts...) -------------------------------------------
+    def migrate_constructor(self, stmt: SgNode, call: SgNode) -> None:
+        """The same set-up as a Configuration's, read from the sampler, reporter and transport constructors
+        (inline, or in variables declared for this call only, which go with their error checks)."""
+        function = enclosing_function(stmt)
+        args = named(call.field("arguments"))
+        left = [n.text() for n in named(stmt.field("left"))]
+        if function is None or len(args) < 3 or len(left) != 2:
+            todo(self.ctx, self.edits, stmt, RULE, NEW_TRACER)
+            return
+        setup = Setup(
+            exporter_call="",
+            provider=free_name(self.root, "tp", "tracerProvider"),
+            exporter=free_name(self.root, "exporter", "traceExporter"),
+            resource=[f"semconv.ServiceName({args[0].text()})"],
+        )
+        todos: list[str] = []
+        declarations: list[tuple[SgNode, SgNode | None]] = []  # (variable declaration, its error check)
+        try:
+            sampler = self.resolve(function, stmt, args[1], declarations)
+            kind = SAMPLER_CONSTRUCTORS.get(self.member(sampler), sampler.text())
+            setup.sampler = _root_sampler(kind, (named(sampler.field("arguments")) or [None])[0], todos)
+            remotes = self.remote_reporters(function, stmt, args[2], declarations, todos)
+            if len(remotes) > 1:
+                raise _Unreadable(
+                    "several remote reporters: one exporter each (sdktrace.WithBatcher per exporter)"
+                )
+            if remotes:
+                fields = self.reporter_fields(function, stmt, remotes[0], declarations, todos)
+                setup.exporter_call = _exporter(fields, setup, todos)
+            else:
+                setup.exporter = ""
+            checked = sorted(
+                (d for d in declarations if d[1] is not None), key=lambda d: d[0].range().start.index
+            )
+            if (
+                checked
+                and not setup.exporter
+                and _used_elsewhere(function, _error_of(checked[0][0]), checked)
+            ):
+                raise _Unreadable(f"{_error_of(checked[0][0])} is used after the set-up: declare it there")
+        except _Unreadable as unreadable:
+            todo(self.ctx, self.edits, stmt, RULE, f"{NEW_TRACER}; {unreadable}")
+            return
+        setup.propagators = fleet_propagators(self.ctx.settings, self.read_options(args[3:], setup, todos))
+        indent = indent_of(self.src, stmt)
+        provider = setup.provider_statements(indent)
+        if setup.exporter and checked:  # the first checked declaration becomes the exporter's, check kept
+            first = checked.pop(0)[0]
+            declarations = [d for d in declarations if d[0] != first]
+            self.replace(first, setup.exporter_statement(_error_of(first), indent))
+        elif setup.exporter:  # the transports did not fail; the OTel global error handler logs
+            check = f"if err != nil {{\n{indent}\totel.Handle(err)\n{indent}}}"
+            provider = f"{setup.exporter_statement('err', indent)}\n{indent}{check}\n{indent}{provider}"
+        for declaration, check in declarations:
+            self.edits.append(statement_removal(self.src, declaration))
+            if check is not None:
+                self.edits.append(statement_removal(self.src, check))
+        self.replace(stmt, provider)
+        for reason in todos:
+            todo(self.ctx, self.edits, stmt, RULE, reason)
+        self.drop_tracer(function, left[0])
+        self.closer_to_provider(function, left[1], setup.provider)
+        self.ctx.migrated(line_of(stmt), RULE, "jaeger.NewTracer → OTel SDK tracer provider set-up")
+
+    def member(self, call: SgNode) -> str:
+        """`jaeger.NewConstSampler(true)` → `NewConstSampler`."""
+        return call.field("function").text().removeprefix(f"{self.client}.")
+
+    def resolve(
+        self, function: SgNode, stmt: SgNode, node: SgNode, declarations: list[tuple[SgNode, SgNode | None]]
+    ) -> SgNode:
+        """The constructor call an argument is: inline, or the only value of a variable declared before
+        `stmt` in its block and used once."""
+        if node.kind() == "call_expression":
+            return node
+        if node.kind() == "identifier" and len(identifiers(function, node.text())) == 2:
+            for decl in function.find_all(kind="short_var_declaration"):
+                left, call = named(decl.field("left")), single_call(decl)
+                if (
+                    call is not None
+                    and left
+                    and left[0].text() == node.text()
+                    and len(left) <= 2
+                    and decl.parent() == stmt.parent()
+                    and decl.range().end.index < stmt.range().start.index
+                ):
+                    check = decl.next()
+                    checked = check is not None and len(left) == 2 and checks_error(check, left[1].text())
+                    declarations.append((decl, check if checked else None))
+                    return call
+        raise _Unreadable(f"{node.text()} is not built in this function for the tracer only")
+
+    def remote_reporters(
+        self,
+        function: SgNode,
+        stmt: SgNode,
+        node: SgNode,
+        declarations: list[tuple[SgNode, SgNode | None]],
+        todos: list[str],
+    ) -> list[SgNode]:
+        """The NewRemoteReporter calls a reporter consists of (a composite one flattened). The null reporter
+        and an in-memory one nobody reads export nothing."""
+        call = self.resolve(function, stmt, node, declarations)
+        name = self.member(call)
+        if name == "NewCompositeReporter":
+            parts = named(call.field("arguments"))
+            return [r for p in parts for r in self.remote_reporters(function, stmt, p, declarations, todos)]
+        if name == "NewRemoteReporter" and named(call.field("arguments")):
+            return [call]
+        if name == "NewLoggingReporter":
+            todos.append(
+                "jaeger's logging reporter: log spans with sdktrace.WithSyncer(<stdouttrace exporter>)"
+            )
+            return []
+        if name in ("NewNullReporter", "NewInMemoryReporter"):
+            return []
+        raise _Unreadable(f"the reporter {call.text()} is not one of jaeger-client-go's")
+
+    def reporter_fields(
+        self,
+        function: SgNode,
+        stmt: SgNode,
+        reporter: SgNode,
+        declarations: list[tuple[SgNode, SgNode | None]],
+        todos: list[str],
+    ) -> dict[str, SgNode]:
+        """`NewRemoteReporter(transport, opts...)` → the ReporterConfig fields with the same settings."""
+        transport_arg, *options = named(reporter.field("arguments"))
+        transport = self.resolve(function, stmt, transport_arg, declarations)
+        constructor = transport.field("function").text()
+        address = (named(transport.field("arguments")) or [None])[0]
+        if constructor == f"{self.client}.NewUDPTransport" and address is not None:
+            fields = {"LocalAgentHostPort": address}
+        elif constructor == f"{self.transport}.NewHTTPTransport" and address is not None:
+            fields = {"CollectorEndpoint": address}
+            todos += [
+                f"jaeger transport option {o.text()} is not migrated"
+                for o in named(transport.field("arguments"))[1:]
+            ]
+        else:
+            raise _Unreadable(f"the transport {transport.text()} is not jaeger's UDP or HTTP transport")
+        for option in options:
+            function_name = option.field("function").text() if option.kind() == "call_expression" else ""
+            name = function_name.removeprefix(f"{self.client}.ReporterOptions.")
+            if name in ("QueueSize", "BufferFlushInterval") and named(option.field("arguments")):
+                fields[name] = named(option.field("arguments"))[0]
+            elif name not in IGNORED_REPORTER_OPTIONS:
+                todos.append(f"jaeger reporter option {option.text()} is not migrated")
+        return fields
 
     # --- what used the jaeger tracer and closer --------------------------------------------------------
     def drop_tracer(self, function: SgNode, tracer: str) -> None:
@@ -341,6 +512,8 @@ def _literal(node: SgNode | None) -> str | int | float | None:
     if node is None:
         return None
     text = node.text()
+    if node.kind() in ("true", "false"):
+        return int(text == "true")
     if node.kind() == "interpreted_string_literal":
         return json.loads(text)
     if node.kind() == "int_literal":
@@ -354,13 +527,16 @@ SAMPLER_TYPES = {"SamplerTypeConst": "const", "SamplerTypeProbabilistic": "proba
 
 
 def _sampler(fields: dict[str, SgNode], todos: list[str]) -> str:
-    """§7: the jaeger sampler as the root of ParentBased (jaeger consults it for root spans only)."""
+    """§7: a Configuration's SamplerConfig."""
     kind_node = fields.get("Type")
     kind = _literal(kind_node)
     if kind is None and kind_node is not None:
         kind = SAMPLER_TYPES.get(kind_node.text().split(".")[-1], kind_node.text())
-    param = fields.get("Param")
-    kind = str(kind).lower() if kind is not None else "remote"
+    return _root_sampler(str(kind).lower() if kind is not None else "remote", fields.get("Param"), todos)
+
+
+def _root_sampler(kind: str, param: SgNode | None, todos: list[str]) -> str:
+    """§7: the jaeger sampler as the root of ParentBased (jaeger consults it for root spans only)."""
     if kind == "const":
         value = _literal(param) if param is not None else 0
         if isinstance(value, int | float):
@@ -403,6 +579,22 @@ def _exporter(fields: dict[str, SgNode], setup: Setup, todos: list[str]) -> str:
     for name in fields:
         todos.append(f"jaeger ReporterConfig.{name} is not migrated (see docs/migration-go.md)")
     return call_with_options("otlptracehttp.New", "context.Background()", options)
+
+
+def _used_elsewhere(function: SgNode, name: str, statements: list[tuple[SgNode, SgNode | None]]) -> bool:
+    """Whether `name` occurs in `function` outside the given statements (declarations and their checks)."""
+    spans = [
+        (n.range().start.index, n.range().end.index) for pair in statements for n in pair if n is not None
+    ]
+    return any(
+        not any(start <= use.range().start.index < end for start, end in spans)
+        for use in identifiers(function, name)
+    )
+
+
+def _error_of(declaration: SgNode) -> str:
+    """`x, err := ...` → `err`."""
+    return named(declaration.field("left"))[-1].text()
 
 
 def migrate_jaeger(ctx: TransformContext) -> str | None:

@@ -92,8 +92,9 @@ class Setup:
         return f"{self.exporter}, {err} := {_indented(self.exporter_call, indent)}"
 
     def provider_statements(self, indent: str) -> str:
-        batcher = ", ".join([self.exporter, *self.batch_options])
-        options = [f"sdktrace.WithBatcher({batcher})"]
+        options = []
+        if self.exporter:  # none: the legacy reporter dropped the spans (jaeger's null reporter)
+            options.append(f"sdktrace.WithBatcher({', '.join([self.exporter, *self.batch_options])})")
         if self.resource:
             attrs = "".join(f"\n\t{a}," for a in self.resource)
             options.append(f"sdktrace.WithResource(resource.NewWithAttributes(semconv.SchemaURL,{attrs}\n))")
@@ -170,27 +171,38 @@ def drop_unused_imports(source: str, root: SgNode, paths: tuple[str, ...]) -> st
     decl = root.find(kind="import_declaration")
     if decl is None:
         return source
-    body = source[decl.range().end.index :]
+    used = qualifiers(root)
     unused = [
         statement_removal(source, spec)
         for spec in decl.find_all(kind="import_spec")
         if spec.field("name") is None
         and (path := spec.field("path").text().strip('"')) in paths
-        and not re.search(rf"(?<![\w.]){path.rsplit('/', 1)[-1]}\.", body)
+        and path.rsplit("/", 1)[-1] not in used
     ]
     return apply_edits(source, unused) or source
+
+
+def qualifiers(root: SgNode) -> set[str]:
+    """The names code qualifies with (`x.` of `x.Y`, in expressions and types): comments and strings that
+    mention `sdktrace.NewTracerProvider` do not need its import."""
+    out = {n.field("package").text() for n in root.find_all(kind="qualified_type")}
+    for selector in root.find_all(kind="selector_expression"):
+        if (operand := selector.field("operand")) is not None and operand.kind() == "identifier":
+            out.add(operand.text())
+    return out
 
 
 def add_imports(source: str, root: SgNode) -> str:
     """Add the imports that the qualifiers used in the code need and the file lacks; the import pass
     then sorts and groups the block."""
     decl = root.find(kind="import_declaration")
-    text = source[decl.range().end.index :] if decl is not None else source
     have = {s.field("path").text().strip('"') for s in root.find_all(kind="import_spec")}
-    wanted = []
-    for qualifier, (alias, path) in IMPORTS.items():
-        if path not in have and re.search(rf"(?<![\w.]){qualifier}\.", text):
-            wanted.append(f'\t{alias + " " if alias else ""}"{path}"\n')
+    used = qualifiers(root)
+    wanted = [
+        f'\t{alias + " " if alias else ""}"{path}"\n'
+        for qualifier, (alias, path) in IMPORTS.items()
+        if path not in have and qualifier in used
+    ]
     if not wanted:
         return source
     if decl is None:

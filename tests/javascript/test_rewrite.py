@@ -13,6 +13,7 @@ import pytest
 from otmigrate.config import Settings
 from otmigrate.engine import rewrite_source
 from otmigrate.languages import LANGUAGES
+from otmigrate.languages.javascript.opentracing_calls import REGISTER
 from otmigrate.rulefiles import load_rules
 from otmigrate.ruletest import check_rules
 
@@ -190,3 +191,28 @@ def test_a_span_context_taken_for_a_span_crashes_the_fixture(tmp_path: Path) -> 
     runs = run_programs(node, tmp_path, listing)
     assert runs["good"]["error"] is None, runs["good"]["error"]
     assert "spanContext is not a function" in (runs["bad"]["error"] or "")
+
+
+def test_init_global_tracer_is_left_to_the_jaeger_set_up_or_gets_a_todo() -> None:
+    source = """\
+const opentracing = require('opentracing');
+const { initTracer } = require('jaeger-client');
+const { MockTracer } = require('opentracing/lib/mock_tracer');
+function makeTracer(name) {
+  return initTracer({ serviceName: name }, {});
+}
+opentracing.initGlobalTracer(makeTracer('svc'));
+opentracing.initGlobalTracer(new MockTracer());
+"""
+    outcome = rewrite_source(source, "x.js", JS, _rules(), Settings())
+    manual = sorted(c.message.split(":")[0] for c in outcome.changes if c.rule == REGISTER)
+    assert manual == [
+        "OpenTelemetry registers a TracerProvider, not a tracer",  # the MockTracer
+        "this is an OpenTelemetry tracer now and its set-up registers the provider",  # jaeger's set-up ran
+    ]
+    for registration in (
+        "opentracing.initGlobalTracer(makeTracer('svc'))",
+        "opentracing.initGlobalTracer(new MockTracer())",
+    ):
+        before = outcome.text.split(registration)[0].splitlines()[-1]
+        assert before.startswith("// TODO(otmigrate): "), before

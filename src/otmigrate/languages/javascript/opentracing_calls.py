@@ -35,6 +35,7 @@ from otmigrate.languages.javascript.lifecycle import end_spans_safely
 API = "@opentelemetry/api"
 START, METHODS, BAGGAGE = "js-opentracing-start-span", "js-opentracing-span-methods", "js-opentracing-baggage"
 PROPAGATION = "js-opentracing-inject-extract"  # the rule ids the changes are reported under
+REGISTER = "js-opentracing-init-global-tracer"
 API_NAMES = ("trace", "context", "propagation", "SpanKind", "SpanStatusCode")
 TEXT_FORMATS = {
     "FORMAT_HTTP_HEADERS": "http_headers",
@@ -188,6 +189,7 @@ def migrate_opentracing(ctx: TransformContext) -> str | None:
     names = LegacyNames.of(ctx)
     source = ctx.source
     steps: list[Callable[[Step], None]] = [
+        _registrations,
         _propagation,
         _start_spans,
         _span_methods,
@@ -199,6 +201,71 @@ def migrate_opentracing(ctx: TransformContext) -> str | None:
         step(current)
         source = current.result()
     return source if source != ctx.source else None
+
+
+# --- initGlobalTracer -----------------------------------------------------------------------------
+
+
+def _registrations(step: Step) -> None:
+    """initGlobalTracer(t): a jaeger-client tracer's is the set-up rewrite's (jaeger_setup.py drops it once
+    the provider registers itself); any other tracer is left with a TODO, OTel registers providers."""
+    for call in step.root.find_all(kind="call_expression"):
+        if step.names.export(call.field("function")) != "initGlobalTracer":
+            continue
+        args = args_of(call)
+        made_by = _tracer_made_by(step, args[0]) if len(args) == 1 else None
+        if made_by == "jaeger":
+            continue
+        step.todo(call, REGISTER, _REGISTERED if made_by == "otel" else _REGISTER)
+
+
+_REGISTER = (
+    "OpenTelemetry registers a TracerProvider, not a tracer: set up the SDK (new NodeTracerProvider({...})"
+    ".register() from @opentelemetry/sdk-trace-node, with this tracer's exporter), then drop this call"
+)
+_REGISTERED = (
+    "this is an OpenTelemetry tracer now and its set-up registers the provider: drop initGlobalTracer "
+    "(keep the set-up call)"
+)
+
+
+def _tracer_made_by(step: Step, node: SgNode) -> str | None:
+    """ "jaeger" for what jaeger-client's initTracer / initTracerFromEnv / new Tracer make (directly, through
+    a variable, or a set-up function of this file calling one), "otel" for trace.getTracer's, else None."""
+    values = span_refs.assigned_values(node) if node.kind() == "identifier" else [node]
+    made = {_made_by(step, value) for value in values}
+    return made.pop() if len(made) == 1 else None
+
+
+def _made_by(step: Step, value: SgNode) -> str | None:
+    callee = value.field("function") or value.field("constructor")
+    if value.kind() not in ("call_expression", "new_expression") or callee is None:
+        return None
+    if callee.text() == "trace.getTracer":
+        return "otel"
+    if _jaeger_export(step, callee) in ("initTracer", "initTracerFromEnv", "Tracer"):
+        return "jaeger"
+    for function in step.root.find_all(kind="function_declaration"):
+        name = function.field("name")
+        if name is not None and name.text() == callee.text():
+            calls = function.find_all(kind="call_expression")
+            if any(_jaeger_export(step, c.field("function")) is not None for c in calls):
+                return "jaeger"
+            return "otel" if any(c.field("function").text() == "trace.getTracer" for c in calls) else None  # type: ignore[union-attr]
+    return None
+
+
+def _jaeger_export(step: Step, node: SgNode | None) -> str | None:
+    """The jaeger-client export `node` names (`initTracer`, `jaeger.initTracer`), if any."""
+    jaeger = [b for b in step.ctx.bindings if b.library == "jaeger"]
+    if node is None:
+        return None
+    if node.kind() == "identifier":
+        return next((b.member for b in jaeger if b.local == node.text()), None)
+    obj, prop = node.field("object"), node.field("property")
+    if node.kind() == "member_expression" and obj is not None and prop is not None:
+        return prop.text() if any(b.member is None and b.local == obj.text() for b in jaeger) else None
+    return None
 
 
 # --- inject / extract -----------------------------------------------------------------------------

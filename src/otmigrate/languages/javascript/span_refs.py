@@ -63,16 +63,38 @@ def _call_result(call: SgNode, method: str) -> str | None:
 
 def _binding(identifier: SgNode, depth: int, seen: frozenset[tuple[int, int]]) -> str | None:
     """What the declaration of `identifier` in the scopes around it holds."""
+    declared = _declaration(identifier)
+    if isinstance(declared, list):
+        return _agreed([_holds(v, depth + 1, seen) for v in declared])
+    if declared is not None:
+        return _parameter(*declared, identifier.text(), depth, seen)
+    return None
+
+
+def assigned_values(identifier: SgNode) -> list[SgNode]:
+    """The values the variable `identifier` is given (empty when it is no variable declared here)."""
+    declared = _declaration(identifier)
+    return declared if isinstance(declared, list) else []
+
+
+def _declaration(identifier: SgNode) -> list[SgNode] | tuple[SgNode, int] | None:
+    """A variable's values (its declaration's and every `name = value` in its block), or a parameter's
+    (function, index), for the nearest declaration of `identifier` around it."""
     name = identifier.text()
     for scope in identifier.ancestors():
         if scope.kind() in _FUNCTION_KINDS:
             index = _parameter_index(scope, name)
             if index is not None:
-                return _parameter(scope, index, name, depth, seen)
+                return scope, index
         elif scope.kind() in ("statement_block", "program"):
             declarator = _declarator(scope, name)
             if declarator is not None:
-                return _variable(scope, declarator, name, depth, seen)
+                values = [declarator.field("value")]
+                for assignment in scope.find_all(kind="assignment_expression"):
+                    left = assignment.field("left")
+                    if left is not None and left.kind() == "identifier" and left.text() == name:
+                        values.append(assignment.field("right"))
+                return [v for v in values if v is not None]
     return None
 
 
@@ -97,18 +119,6 @@ def _declarator(block: SgNode, name: str) -> SgNode | None:
                 if bound is not None and bound.kind() == "identifier" and bound.text() == name:
                     return declarator
     return None
-
-
-def _variable(
-    block: SgNode, declarator: SgNode, name: str, depth: int, seen: frozenset[tuple[int, int]]
-) -> str | None:
-    """The declared value and every later `name = value` in the block must agree."""
-    values = [declarator.field("value")]
-    for assignment in block.find_all(kind="assignment_expression"):
-        left = assignment.field("left")
-        if left is not None and left.kind() == "identifier" and left.text() == name:
-            values.append(assignment.field("right"))
-    return _agreed([_holds(v, depth + 1, seen) if v is not None else _CYCLE for v in values])
 
 
 def _parameter(

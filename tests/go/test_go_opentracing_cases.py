@@ -4,7 +4,9 @@ and report line), what waits for --unsafe-fixes, and name clashes with the new p
 from __future__ import annotations
 
 import pytest
-from conftest import case_id, cases, rewrite
+from conftest import case_id, cases, require_go, rewrite
+from gorun import Program, run_all
+from spantree import legacy_tree, otel_tree
 
 from otmigrate.rulefiles import load_rules
 
@@ -229,3 +231,96 @@ def test_spans_and_tracers_of_unknown_type_get_a_todo_not_silence():
     again = rewrite(out, "svc/work.go")
     assert again.text == out
     assert [c[:2] for c in _held_back(again)] == [c[:2] for c in _held_back(outcome)]  # no TODO twice
+
+
+ERROR_RETURNS = """package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/opentracing/opentracing-go"
+)
+
+var errEmpty = errors.New("empty")
+
+func main() {
+	run(context.Background())
+}
+
+func run(ctx context.Context) {
+	for n := range 5 {
+		_, _ = lookup(ctx, n)
+	}
+}
+
+func lookup(ctx context.Context, n int) (string, error) {
+	span, ctx := opentracing.StartSpanFromContext(ctx, "lookup")
+	defer span.Finish()
+	span.SetTag("n", n)
+	switch n {
+	case 0:
+		return "", errEmpty
+	case 1:
+		return "", fmt.Errorf("odd key %d", n)
+	}
+	if n == 2 {
+		return "", errors.New("two")
+	}
+	err := check(ctx, n)
+	return "found", err
+}
+
+func check(ctx context.Context, n int) error {
+	span, _ := opentracing.StartSpanFromContext(ctx, "check")
+	defer span.Finish()
+	return validate(n)
+}
+
+func validate(n int) error {
+	if n == 3 {
+		return errors.New("three")
+	}
+	return nil
+}
+"""
+
+
+def test_every_error_return_in_a_span_is_reported_and_recorded_with_unsafe_fixes():
+    outcome = rewrite(ERROR_RETURNS, "svc/lookup.go")
+    assert _held_back(outcome) == [
+        ("unsafe", "go-opentracing-error-returns", line) for line in (29, 31, 34, 37, 43)
+    ]
+    assert "RecordError" not in outcome.text and "TODO" not in outcome.text  # it builds as it is
+    out = rewrite(ERROR_RETURNS, "svc/lookup.go", unsafe=True).text
+    record = "span.RecordError({0})\n{1}span.SetStatus(codes.Error, {0}.Error())\n{1}"
+    for before in [
+        "\t\t" + record.format("errEmpty", "\t\t") + 'return "", errEmpty\n',  # never nil
+        '\t\tspanErr := fmt.Errorf("odd key %d", n)\n\t\t'
+        + record.format("spanErr", "\t\t")
+        + 'return "", spanErr\n',
+        '\t\tspanErr := errors.New("two")\n\t\t' + record.format("spanErr", "\t\t") + 'return "", spanErr\n',
+        "\tif err != nil {\n\t\t" + record.format("err", "\t\t") + '}\n\treturn "found", err\n',  # may be nil
+        "\terr := validate(n)\n\tif err != nil {\n\t\t" + record.format("err", "\t\t") + "}\n\treturn err\n",
+    ]:
+        assert before.replace("\t\t}", "\t}") in out, before
+    assert rewrite(out, "svc/lookup.go", unsafe=True).text == out
+    # the unsafe output builds and runs: the same spans, each returning one with an error status
+    require_go()
+    result = run_all(
+        [
+            Program("unsafe/legacy", "opentracing", "legacy", ERROR_RETURNS),
+            Program("unsafe/migrated", "opentracing", "otel", out),
+        ]
+    )
+    assert not result.build_errors and not result.vet_errors, (result.build_errors, result.vet_errors)
+    legacy = legacy_tree(result.spans["unsafe/legacy"], "opentracing")
+    failed = [_failed(tree) if tree["attrs"]["n"] != 4 else tree for tree in legacy]
+    assert otel_tree(result.spans["unsafe/migrated"]) == failed
+
+
+def _failed(node: dict) -> dict:
+    """A span tree whose spans all returned an error, as RecordError + SetStatus report it."""
+    children = [_failed(c) for c in node["children"]]
+    return {**node, "status": "Error", "events": [["exception", ()]], "children": children}

@@ -7,8 +7,10 @@ wait for the function, so there the calls stay where they are (with a TODO when 
 that is never ended, returned or handed on gets a TODO: adding an End would export a span the legacy code
 never reported.
 
-An `if err != nil { return ..., err }` inside such a span's function that records nothing on the span
-gets `RecordError` + `SetStatus`: that changes what the span reports, so only with --unsafe-fixes.
+An error returned inside such a span's scope (`if err != nil { return ..., err }`, `return
+errors.New(...)`, `return ..., someErr` from a function returning error) with nothing before it that
+records it on the span gets `RecordError` + `SetStatus`: that changes what the span reports, so only with
+--unsafe-fixes.
 """
 
 from __future__ import annotations
@@ -21,13 +23,19 @@ from otmigrate.languages.go.ot_pass import Pass, SpanStart
 from otmigrate.languages.go.source_edits import (
     FUNCTION_KINDS,
     Edit,
+    call_name,
+    enclosing_function,
     in_function_body,
     indent_of,
     line_of,
     named,
 )
 
-_RECORDED = re.compile(r"RecordError|SetStatus|\.LogFields\(|\.LogKV\(|LogError\(|\bError\.Set\(")
+ERROR_CONSTRUCTORS = ("errors.New", "fmt.Errorf")  # never nil (errors.Wrap(nil) is nil)
+# What records an error on a span, before or after its migration (a LogFields without log.Error does not).
+_RECORDED = re.compile(
+    r'RecordError|SetStatus|LogError\(|\bError\.Set\(|\.LogFields\(.*\.Error\(|"error\.object"|SetTag\("error"'
+)
 
 
 def migrate_lifecycle(p: Pass) -> None:
@@ -145,35 +153,101 @@ def _last_use(end: SgNode, span: str) -> bool:
 
 
 def migrate_error_returns(p: Pass) -> None:
-    for check in p.root.find_all(kind="if_statement"):
-        m = re.fullmatch(r"(\w+) != nil", check.field("condition").text())
-        body = check.field("consequence")
-        stmts = named(named(body.children())[0].children()) if m and named(body.children()) else []
-        if not stmts or stmts[-1].kind() != "return_statement" or _RECORDED.search(body.text()):
-            continue
-        results = named(stmts[-1].children())
+    """A return of an error inside an open span's scope, with nothing before it that records the error on
+    the span: RecordError + SetStatus before it (unsafe: the span's status changes from unset to error)."""
+    for ret in p.root.find_all(kind="return_statement"):
+        results = named(ret.children())
         values = (
             named(results[0].children()) if results and results[0].kind() == "expression_list" else results
         )
-        err = m.group(1)
-        span = _open_span(p, check)
-        if not values or values[-1].text() != err or span is None:
+        err = values[-1] if values else None
+        if err is None or err.kind() == "nil" or p.is_claimed(ret) or _recorded_before(ret):
+            continue
+        span, check = _open_span(p, ret), _nil_check(ret, err)
+        function = enclosing_function(ret)
+        if span is None or not (check or call_name(err) in ERROR_CONSTRUCTORS or _returns_error(function)):
             continue
         if not p.ctx.unsafe:
-            p.unsafe(
-                check,
-                "go-opentracing-error-returns",
-                f"returned error not recorded on span {span}",
-                todo=False,
-            )
+            message = f"returned error not recorded on span {span}"
+            p.unsafe(check or ret, "go-opentracing-error-returns", message, todo=False)
             continue
-        indent = indent_of(p.source, stmts[-1])
-        at = stmts[-1].range().start.index
-        lines = f"{span}.RecordError({err})\n{indent}{span}.SetStatus(codes.Error, {err}.Error())\n{indent}"
-        p.edits.append(Edit(at, at, lines))
-        p.ctx.migrated(
-            line_of(check), "go-opentracing-error-returns", "returned error → RecordError + SetStatus"
-        )
+        _record_returned_error(p, ret, err, span, always=bool(check) or _sentinel(p, err))
+
+
+def _record_returned_error(p: Pass, ret: SgNode, err: SgNode, span: str, *, always: bool) -> None:
+    """Insert the recording before `ret`; an error that may be nil is recorded under `if err != nil`, an
+    expression is first put in a variable of its own (it must be evaluated once)."""
+    indent, lines = indent_of(p.source, ret), []
+    name = err.text()
+    if err.kind() != "identifier":
+        name = _fresh_name(enclosing_function(ret))
+        lines.append(f"{name} := {p.render(err)}")
+        p.edits.append(Edit(err.range().start.index, err.range().end.index, name))
+        always = call_name(err) in ERROR_CONSTRUCTORS
+    record = [f"{span}.RecordError({name})", f"{span}.SetStatus(codes.Error, {name}.Error())"]
+    lines += record if always else [f"if {name} != nil {{", *(f"\t{r}" for r in record), "}"]
+    at = ret.range().start.index
+    p.edits.append(Edit(at, at, "".join(f"{line}\n{indent}" for line in lines)))
+    p.claim(ret)
+    p.ctx.migrated(line_of(ret), "go-opentracing-error-returns", "returned error → RecordError + SetStatus")
+
+
+def _recorded_before(ret: SgNode) -> bool:
+    """Whether a simple statement before the return, in its block or a block around it, records an error
+    on a span (an error log, ext.Error, SetStatus)."""
+    for block in ret.ancestors():
+        if block.kind() in FUNCTION_KINDS:
+            return False
+        if block.kind() != "statement_list":
+            continue
+        for stmt in named(block.children()):
+            if stmt.range().start.index >= ret.range().start.index:
+                break
+            if stmt.kind() == "expression_statement" and _RECORDED.search(stmt.text()):
+                return True
+    return False
+
+
+def _nil_check(ret: SgNode, err: SgNode) -> SgNode | None:
+    """The `if err != nil { …; return …, err }` whose body ends with this return."""
+    block = ret.parent().parent() if ret.parent() is not None else None
+    check = block.parent() if block is not None else None
+    if (
+        err.kind() != "identifier"
+        or check is None
+        or check.kind() != "if_statement"
+        or check.field("consequence") != block
+        or named(ret.parent().children())[-1] != ret
+    ):
+        return None
+    return (
+        check if re.fullmatch(rf"{re.escape(err.text())} != nil", check.field("condition").text()) else None
+    )
+
+
+def _returns_error(function: SgNode | None) -> bool:
+    result = function.field("result") if function is not None else None
+    return result is not None and re.search(r"\berror\s*\)?$", result.text()) is not None
+
+
+def _sentinel(p: Pass, err: SgNode) -> bool:
+    """A package-level `var ErrX = errors.New(...)`: never nil."""
+    for spec in p.root.find_all(kind="var_spec"):
+        value = spec.field("value")
+        if (
+            enclosing_function(spec) is None
+            and spec.field("name") is not None
+            and spec.field("name").text() == err.text()
+            and value is not None
+            and call_name(named(value.children())[0]) in ERROR_CONSTRUCTORS
+        ):
+            return True
+    return False
+
+
+def _fresh_name(function: SgNode | None) -> str:
+    text = function.text() if function is not None else ""
+    return next(n for n in ("err", "spanErr", "returnedErr") if not re.search(rf"\b{n}\b", text))
 
 
 def _open_span(p: Pass, at: SgNode) -> str | None:

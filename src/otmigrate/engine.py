@@ -123,7 +123,7 @@ def rewrite_source(
         ctx = TransformContext(current, path, language, settings, unsafe, imports_needed, changes)
         try:
             new = _one_pass(ctx, rules, handlers, anchors, first=number == 0)
-            if new != text:
+            if new != current:  # final passes are idempotent: `current` has had them already
                 for final in final_passes:
                     ctx = TransformContext(new, path, language, settings, unsafe, imports_needed, changes)
                     new = final(ctx) or new

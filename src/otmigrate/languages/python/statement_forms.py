@@ -27,26 +27,38 @@ CHAINABLE = {"set_tag", "set_baggage_item", "log_kv", "log_event", "set_operatio
 Report = Callable[[str, int, str], None]
 
 
-def rewrite_statement_forms(source: str, report: Report) -> str | None:
-    """The first stage that changes `source`, applied; None when no stage has anything to do."""
-    module = cst.parse_module(source)
-    for stage in (SplitSpanChains, ScopesIntoWithBlocks):
-        new = MetadataWrapper(module, unsafe_skip_copy=True).visit(stage(report)).code
-        if new != source:
-            return new
+def rewrite_statement_forms(module: cst.Module, report: Report) -> str | None:
+    """The first stage that changes `module`, applied; None when no stage has anything to do."""
+    for stage in (SplitSpanChains(report), ScopesIntoWithBlocks(report)):
+        new = module.visit(stage)
+        if stage.changed:
+            stage.flush(module)
+            return new.code
     return None
 
 
 class _Stage(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    """A reshaping stage. Its report lines are looked up only once it has changed something: most files
+    need neither stage, and positions cost a full code generation of the module."""
 
     def __init__(self, report: Report) -> None:
         super().__init__()
         self._report = report
+        self._pending: list[tuple[str, cst.CSTNode, str]] = []
 
     def report(self, kind: str, node: cst.CSTNode, message: str) -> None:
-        position = self.get_metadata(PositionProvider, node, None)
-        self._report(kind, position.start.line if position else 0, message)
+        """Every change a stage makes is reported, so a stage that reported nothing changed nothing."""
+        self._pending.append((kind, node, message))
+
+    @property
+    def changed(self) -> bool:
+        return bool(self._pending)
+
+    def flush(self, module: cst.Module) -> None:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        for kind, node, message in self._pending:
+            position = positions.get(node)
+            self._report(kind, position.start.line if position else 0, message)
 
 
 class SplitSpanChains(_Stage):

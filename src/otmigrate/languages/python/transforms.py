@@ -64,13 +64,13 @@ def rule_for(message: str, matched: tuple[str, ...], fallback: str) -> str:
 
 
 def migrate_opentracing(source: str, report: Report, settings: Settings | None = None) -> str:
-    reshaped = rewrite_statement_forms(source, report)
+    module = cst.parse_module(source)
+    reshaped = rewrite_statement_forms(module, report)
     if reshaped is not None:
         # The call sites are migrated on the new shapes in this same pass: a later pass might never
         # come, as the import pass drops a legacy import that no call names by module any more.
         report = _lines_of(source, reshaped, report)
-        source = reshaped
-    module = cst.parse_module(source)
+        source, module = reshaped, cst.parse_module(reshaped)
     transformer = OpenTracingCalls(import_aliases(module), report, source)
     return MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer).code
 

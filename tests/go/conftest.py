@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from envmap import otel_env
 from gorun import Program, Result, run_all
 
 from otmigrate.config import Settings
@@ -53,21 +55,25 @@ def migrate(text: str, path: str) -> str:
 
 def programs() -> list[Program]:
     """Every case three times: the legacy input, the hand-written expected output, and the rewriter's
-    output (when it differs from the expected one; otherwise the expected run stands for it)."""
+    output (when it differs from the expected one; otherwise the expected run stands for it). A case with
+    an env.json (JAEGER_* variables) runs its legacy sides with them and its OTel sides with their OTEL_*
+    translation (envmap.py)."""
     out = []
     for case in cases():
         lib, key = case.parent.name, case_id(case)
         expected = (case / "expected.go").read_text()
-        out.append(Program(f"{key}/legacy", lib, "legacy", (case / "input.go").read_text()))
-        out.append(Program(f"{key}/expected", lib, "otel", expected))
+        legacy_env = json.loads((case / "env.json").read_text()) if (case / "env.json").exists() else {}
+        envs: dict[str, tuple] = {"legacy": (), "otel": ()}
+        if legacy_env:
+            envs = {"legacy": tuple(legacy_env.items()), "otel": tuple(otel_env(legacy_env).items())}
+        sides = [("legacy", "legacy", (case / "input.go").read_text()), ("expected", "otel", expected)]
         migrated = migrate((case / "input.go").read_text(), str(case / "input.go"))
         if migrated != expected:
-            out.append(Program(f"{key}/migrated", lib, "otel", migrated))
-        if has_setup(case):
-            out.append(Program(f"{key}/legacy-probe", lib, "legacy-probe", (case / "input.go").read_text()))
-            out.append(Program(f"{key}/expected-probe", lib, "otel-probe", expected))
-            if migrated != expected:
-                out.append(Program(f"{key}/migrated-probe", lib, "otel-probe", migrated))
+            sides.append(("migrated", "otel", migrated))
+        for name, side, source in sides:
+            out.append(Program(f"{key}/{name}", lib, side, source, envs[side]))
+            if has_setup(case):
+                out.append(Program(f"{key}/{name}-probe", lib, f"{side}-probe", source, envs[side]))
     return out
 
 

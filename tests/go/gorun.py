@@ -4,6 +4,8 @@ Every case is a `package main` file with `func run(ctx context.Context)`. The ha
 its own package of a temporary module (a copy of tests/go/harness: same go.mod, so the module cache is
 shared), changing only the package clause, adds a generated file that installs the recorder for that
 side and calls `run`, and links all cases into one program that prints every case's raw spans as JSON.
+A case with its own environment (a FromEnv set-up) runs alone in a process started with that environment,
+as a deployment would start it (the SDK caches what it read from the environment per process).
 Results are cached by content hash under a file lock, so pytest-xdist workers build it once.
 """
 
@@ -33,12 +35,14 @@ _RECORDERS = {
 
 @dataclass(frozen=True)
 class Program:
-    """One case side: `library` picks the legacy recorder; side "otel" uses the OTel SDK recorder."""
+    """One case side: `library` picks the legacy recorder; side "otel" uses the OTel SDK recorder. `env`:
+    environment variables the side's process starts with."""
 
     key: str
     library: str
     side: str
     source: str
+    env: tuple[tuple[str, str], ...] = ()
 
 
 def _package(key: str) -> str:
@@ -76,19 +80,28 @@ def _probe_wrapper(p: Program, pkg: str) -> str:
 
 
 def _main(pkgs: list[tuple[str, str]]) -> str:
+    """The program runs the cases named on its command line, else all of them."""
     imports = "\n".join(f'\t{pkg} "otmigrate.test/harness/cases/{pkg}"' for _, pkg in pkgs)
-    calls = "\n".join(f'\tcall("{key}", {pkg}.Run)' for key, pkg in pkgs)
+    cases = "\n".join(f'\t{{"{key}", {pkg}.Run}},' for key, pkg in pkgs)
     return f"""package main
 
 import (
 \t"encoding/json"
 \t"fmt"
 \t"os"
+\t"slices"
 
 {imports}
 )
 
 var out = map[string]any{{}}
+
+var cases = []struct {{
+\tkey string
+\trun func() any
+}}{{
+{cases}
+}}
 
 func call(key string, run func() any) {{
 \tdefer func() {{
@@ -100,7 +113,11 @@ func call(key string, run func() any) {{
 }}
 
 func main() {{
-{calls}
+\tfor _, c := range cases {{
+\t\tif len(os.Args) == 1 || slices.Contains(os.Args[1:], c.key) {{
+\t\t\tcall(c.key, c.run)
+\t\t}}
+\t}}
 \tif err := json.NewEncoder(os.Stdout).Encode(out); err != nil {{
 \t\tpanic(err)
 \t}}
@@ -141,7 +158,7 @@ def run_all(programs: list[Program]) -> Result:
     for f in [HARNESS / "go.mod", HARNESS / "go.sum", *sorted((HARNESS / "record").glob("*.go"))]:
         digest.update(f.read_bytes())
     for p in sorted(programs, key=lambda p: p.key):
-        digest.update(f"{p.key}\0{p.library}\0{p.side}\0{p.source}\0".encode())
+        digest.update(f"{p.key}\0{p.library}\0{p.side}\0{p.source}\0{p.env}\0".encode())
     base = Path(tempfile.gettempdir()) / f"otmigrate-go-{digest.hexdigest()[:16]}"
     result_file = base.with_suffix(".json")
     with open(base.with_suffix(".lock"), "w") as lock:
@@ -150,7 +167,8 @@ def run_all(programs: list[Program]) -> Result:
             return Result(**json.loads(result_file.read_text()))
         shutil.rmtree(base, ignore_errors=True)
         base.mkdir()
-        result = _build_and_run(base, _tree(programs, base))
+        envs = {p.key: dict(p.env) for p in programs if p.env}
+        result = _build_and_run(base, _tree(programs, base), envs)
         result_file.write_text(json.dumps(result.__dict__))
         return result
 
@@ -170,8 +188,9 @@ def _errors_by_package(output: str, pkgs: list[tuple[str, str]]) -> dict[str, st
     return errors
 
 
-def _build_and_run(root: Path, pkgs: list[tuple[str, str]]) -> Result:
-    """Compile the cases, link the ones that compile into one program, run it, and vet the cases."""
+def _build_and_run(root: Path, pkgs: list[tuple[str, str]], envs: dict[str, dict[str, str]]) -> Result:
+    """Compile the cases, link the ones that compile into one program, run it (once for the cases without
+    an environment of their own, once per case with one), and vet the cases."""
     build = _go(root, "build", "./cases/...")
     build_errors = _errors_by_package(build.stderr, pkgs) if build.returncode else {}
     if build.returncode and not build_errors:
@@ -181,8 +200,25 @@ def _build_and_run(root: Path, pkgs: list[tuple[str, str]]) -> Result:
     if link.returncode:
         raise RuntimeError(f"harness program does not build:\n{link.stderr}")
     vet = _go(root, "vet", *[f"./cases/{pkg}" for key, pkg in pkgs if key not in build_errors])
-    run = subprocess.run([str(root / "prog")], cwd=root, capture_output=True, text=True, timeout=300)
+    built = [key for key, _ in pkgs if key not in build_errors]
+    spans = _run(root, [key for key in built if key not in envs], {})
+    for key in (key for key in built if key in envs):
+        spans.update(_run(root, [key], envs[key]))
+    return Result(spans, build_errors, _errors_by_package(vet.stderr, pkgs))
+
+
+def _run(root: Path, keys: list[str], env: dict[str, str]) -> dict:
+    """Run the named cases of the harness program in one process with `env` added to the environment."""
+    if not keys:
+        return {}
+    run = subprocess.run(
+        [str(root / "prog"), *keys],
+        cwd=root,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if run.returncode:
         raise RuntimeError(f"harness program failed:\n{run.stderr[-4000:]}")
-    spans = json.loads(run.stdout.splitlines()[-1])  # the last line: cases may print too
-    return Result(spans, build_errors, _errors_by_package(vet.stderr, pkgs))
+    return json.loads(run.stdout.splitlines()[-1])  # the last line: cases may print too

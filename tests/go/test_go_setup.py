@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import FIXTURES, ROOT, case_id, cases, has_setup
+from envmap import otel_env
 from spantree import legacy_tree
 
 from otmigrate.config import Settings
@@ -107,6 +108,27 @@ def test_zipkin_shared_server_span_becomes_a_child():
     assert fetch["name"] == "fetch" and [c["name"] for c in fetch["children"]] == ["serve"]
     separate = [raw[0], {**raw[1], "id": "b", "parent": "a"}]
     assert legacy_tree(separate, "zipkin") == legacy_tree(raw, "zipkin")
+
+
+def test_from_env_sides_ran_with_the_deployment_environment(harness):
+    """jaeger/from_env: both set-ups took the service from the environment (the SDK's default would be
+    unknown_service:<program>, jaeger's FromEnv would fail without one)."""
+    for side in ("legacy-probe", "expected-probe"):
+        assert probe(harness, f"jaeger/from_env/{side}")["service"] == "ledger-sync"
+
+
+def test_jaeger_env_translation():
+    assert otel_env({"JAEGER_SAMPLER_TYPE": "const", "JAEGER_SAMPLER_PARAM": "0"}) == {
+        "OTEL_TRACES_SAMPLER": "parentbased_always_off"
+    }
+    assert otel_env({"JAEGER_ENDPOINT": "https://c:14268/api/traces", "JAEGER_DISABLED": "true"}) == {
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "0.001",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://c:4318/v1/traces",
+        "OTEL_SDK_DISABLED": "true",
+    }
+    with pytest.raises(ValueError):
+        otel_env({"JAEGER_SAMPLER_TYPE": "ratelimiting"})
 
 
 def _rewrite_with(settings: Settings, case: str, source: str | None = None) -> Outcome:

@@ -47,7 +47,8 @@ REMOTE_SAMPLING = (
 )
 FROM_ENV = (
     "jaegercfg.FromEnv: rename the JAEGER_* variables to OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, "
-    "OTEL_TRACES_SAMPLER(_ARG) and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, which the SDK reads"
+    "OTEL_TRACES_SAMPLER(_ARG) and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, which the SDK reads (table in "
+    "docs/migration-go.md)"
 )
 NEW_TRACER = (
     "jaeger.NewTracer(service, sampler, reporter): build an sdktrace.NewTracerProvider with the matching "

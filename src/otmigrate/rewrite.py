@@ -117,25 +117,57 @@ def rewrite_paths(
 
 
 def uncommitted(files: list[Path]) -> set[Path]:
-    """The files git reports as modified or untracked; none outside a git work tree or without git."""
-    by_folder: dict[Path, list[Path]] = {}
+    """The files git reports as modified or untracked; none outside a git work tree or without git.
+    One `git status` per repository (and per `_STATUS_BATCH` files), however many folders they are in."""
+    by_work_tree: dict[Path, list[Path]] = {}
+    tops: dict[Path, Path | None] = {}
     for path in files:
-        by_folder.setdefault(path.parent, []).append(path)
+        resolved = path.resolve()
+        top = _work_tree(resolved.parent, tops)
+        if top is not None:
+            by_work_tree.setdefault(top, []).append(resolved)
     dirty: set[Path] = set()
-    for folder, paths in by_folder.items():
-        top = _git(folder, "rev-parse", "--show-toplevel")
-        status = _git(
-            folder, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *(p.name for p in paths)
-        )
-        if top is None or status is None:
-            continue
-        entries = iter(status.split("\0"))
-        for entry in entries:
-            if len(entry) > 3:
-                dirty.add((Path(top.strip()) / entry[3:]).resolve())
-                if entry[0] in "RC":
-                    next(entries, None)  # a rename's or copy's source path follows
+    for top, paths in by_work_tree.items():
+        for start in range(0, len(paths), _STATUS_BATCH):
+            names = [str(p.relative_to(top)) for p in paths[start : start + _STATUS_BATCH]]
+            status = _git(
+                top,
+                "--literal-pathspecs",
+                "status",
+                "--porcelain=v1",
+                "-z",
+                "--untracked-files=all",
+                "--",
+                *names,
+            )
+            entries = iter((status or "").split("\0"))
+            for entry in entries:
+                if len(entry) > 3:
+                    dirty.add((top / entry[3:]).resolve())
+                    if entry[0] in "RC":
+                        next(entries, None)  # a rename's or copy's source path follows
     return {path for path in files if path.resolve() in dirty}
+
+
+_STATUS_BATCH = 500  # paths per `git status`, far below any command-line length limit
+
+
+def _work_tree(folder: Path, tops: dict[Path, Path | None]) -> Path | None:
+    """The top of the git work tree holding `folder` (the nearest folder with a `.git` entry, as git
+    finds it; a submodule's or linked worktree's `.git` is a file), memoised over the folders seen."""
+    walked = []
+    top: Path | None = None
+    for candidate in (folder, *folder.parents):
+        if candidate in tops:
+            top = tops[candidate]
+            break
+        walked.append(candidate)
+        if (candidate / ".git").exists():
+            top = candidate
+            break
+    for candidate in walked:
+        tops[candidate] = top
+    return top
 
 
 def _git(folder: Path, *args: str) -> str | None:

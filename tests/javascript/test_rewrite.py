@@ -18,6 +18,7 @@ from otmigrate.rulefiles import load_rules
 from otmigrate.ruletest import check_rules
 
 from .jsharness import FIXTURES, fixture_cases, program, require_node, run_programs, stage
+from .spantree import normalise
 
 JS = LANGUAGES["javascript"]
 CASES = fixture_cases()
@@ -216,3 +217,40 @@ opentracing.initGlobalTracer(new MockTracer());
     ):
         before = outcome.text.split(registration)[0].splitlines()[-1]
         assert before.startswith("// TODO(otmigrate): "), before
+
+
+def test_a_span_kind_set_in_an_inner_block_is_not_hoisted() -> None:
+    """Only a statement of the block that starts the span moves: a conditional kind stays, with a TODO."""
+    source = """\
+const opentracing = require('opentracing');
+function serve(req) {
+  const span = tracer.startSpan('serve');
+  if (req.internal) {
+    span.setTag('span.kind', 'server');
+  }
+  span.finish();
+}
+"""
+    out = _rewrite(source, "x.js")
+    assert "tracer.startSpan('serve', { root: true })" in out
+    assert "// TODO(otmigrate): span.kind set after the start" in out
+
+
+def test_a_hoisted_span_kind_left_out_is_caught(tmp_path: Path) -> None:
+    """span-kind-late-esm without the hoisted kind: the tree comparison fails, so the fixture proves it."""
+    node = require_node()
+    case = FIXTURES / "opentracing" / "span-kind-late-esm"
+    good = program(case, "expected").read_text()
+    bad = good.replace("{ kind: SpanKind.SERVER, root: true }", "{ root: true }")
+    assert bad != good
+    listing = [
+        {
+            "id": "legacy",
+            "file": str(stage(tmp_path, "legacy", program(case, "input").read_text(), ".mjs")),
+            "side": "legacy",
+        },
+        {"id": "bad", "file": str(stage(tmp_path, "bad", bad, ".mjs")), "side": "otel"},
+    ]
+    runs = run_programs(node, tmp_path, listing)
+    assert runs["bad"]["error"] is None, runs["bad"]["error"]
+    assert normalise(runs["bad"]["spans"], "opentracing") != normalise(runs["legacy"]["spans"], "opentracing")

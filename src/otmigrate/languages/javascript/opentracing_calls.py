@@ -24,6 +24,7 @@ from otmigrate.languages.javascript.jscode import (
     enclosing_scope,
     indent_at,
     line_of,
+    line_start,
     method_call,
     parse,
     string_value,
@@ -730,7 +731,8 @@ def _span_methods(step: Step) -> None:
 
 
 def _kind_of_span(step: Step, span: SgNode) -> str | None:
-    """The kind of the span `span` names, from its start call in the same function."""
+    """The kind of the span `span` names, from its start call in the same function, or from a span.kind
+    tag set on it there (which the rewrite hoists into the start)."""
     scope = enclosing_scope(span)
     for declarator in scope.find_all(kind="variable_declarator"):
         bound, value = declarator.field("name"), declarator.field("value")
@@ -738,6 +740,67 @@ def _kind_of_span(step: Step, span: SgNode) -> str | None:
             kind = _KIND_OPTION.search(value.text())
             if kind:
                 return kind.group(1)
+    for call in scope.find_all(kind="call_expression"):
+        found, args = method_call(call), args_of(call)
+        on_span = found is not None and found[0].text() == span.text() and found[1] == "setTag"
+        if on_span and len(args) == 2 and _tag_key(step, args[0]) == "span.kind":
+            return _kind_of_value(step, args[1])
+    return None
+
+
+def _tag_key(step: Step, key: SgNode) -> str | None:
+    """The tag key setTag's first argument names (`Tags.X` or a literal)."""
+    constant = step.names.tag_constant(key)
+    return tags.TAG_CONSTANTS.get(constant or "") if constant else string_value(key)
+
+
+def _hoist_kind(step: Step, call: SgNode, span: SgNode, kind: str | None) -> bool:
+    """`span.setTag(span.kind, k)` as a statement in the block that starts the span: the kind moves into
+    the start options (OTel takes it only there) and the statement goes. False when it cannot."""
+    statement = call.parent()
+    start = _start_in_block(statement, span.text()) if statement is not None else None
+    if kind is None or start is None or statement.kind() != "expression_statement":  # type: ignore[union-attr]
+        return False
+    args = args_of(start)
+    option = f"kind: SpanKind.{kind}"
+    options = args[1] if len(args) > 1 else None
+    if options is None:
+        at = args[0].range().end.index
+        insert = (at, at, f", {step.style.object([option])}")
+    elif options.kind() != "object":
+        return False
+    elif given := _KIND_OPTION.search(options.text()):  # the later tag won in OpenTracing
+        at = options.range().start.index + given.start()
+        insert = (at, at + len(given.group(0)), option)
+    else:
+        entries = [e for e in options.named_children() if e.kind() != "comment"]
+        if not entries:
+            r = options.range()
+            insert = (r.start.index, r.end.index, step.style.object([option]))
+        else:
+            at = entries[0].range().start.index
+            separator = f",\n{indent_at(step.source, at)}" if "\n" in options.text() else ", "
+            insert = (at, at, option + separator)
+    message = "span.kind set after the start → kind in the startSpan options"
+    step.edit(insert, line_of(call), METHODS, message)
+    r = statement.range()  # type: ignore[union-attr]
+    begin = line_start(step.source, r.start.index)
+    end = r.end.index + (1 if step.source[r.end.index : r.end.index + 1] == "\n" else 0)
+    step.edits.append((begin, end, ""))
+    return True
+
+
+def _start_in_block(statement: SgNode, span: str) -> SgNode | None:
+    """The startSpan call of `const span = x.startSpan(...)` earlier in the block holding `statement`."""
+    for earlier in statement.prev_all():
+        if earlier.kind() not in ("lexical_declaration", "variable_declaration"):
+            continue
+        for declarator in earlier.named_children():
+            bound = declarator.field("name") if declarator.kind() == "variable_declarator" else None
+            value = declarator.field("value") if bound is not None else None
+            found = method_call(value) if value is not None else None
+            if bound is not None and bound.text() == span and found is not None and found[1] == "startSpan":
+                return value
     return None
 
 
@@ -746,14 +809,14 @@ def _set_tag(step: Step, call: SgNode, span: SgNode, args: list[SgNode]) -> None
     if len(args) != 2:
         return
     key_node, value = args
-    constant = step.names.tag_constant(key_node)
-    key = tags.TAG_CONSTANTS.get(constant or "") if constant else string_value(key_node)
+    key = _tag_key(step, key_node)
     if key == "error":
         text = f"{span.text()}.setStatus({status_text(step.style, value.text())})"
         step.replace(call, text, rule, "setTag('error', v) → setStatus(ERROR | OK)")
         return
     if key == "span.kind":
-        step.todo(call, rule, "span.kind set after the start: OpenTelemetry takes the kind only at startSpan")
+        if not _hoist_kind(step, call, span, _kind_of_value(step, value)):
+            step.todo(call, rule, _LATE_KIND)
         return
     if key in tags.NOT_ATTRIBUTES and key != "peer.address":
         step.todo(call, rule, tags.NOT_ATTRIBUTES[key])
@@ -768,6 +831,9 @@ def _set_tag(step: Step, call: SgNode, span: SgNode, args: list[SgNode]) -> None
     if key == "db.type" and string_value(value) in tags.DB_SYSTEM_VALUES:
         value_text = step.style.string(tags.DB_SYSTEM_VALUES[string_value(value) or ""])
     step.replace(call, f"{span.text()}.setAttribute({new_key}, {value_text})", rule, "setTag → setAttribute")
+
+
+_LATE_KIND = "span.kind set after the start: OpenTelemetry takes the kind only at startSpan"
 
 
 def _add_tags(step: Step, call: SgNode, span: SgNode, args: list[SgNode]) -> None:
@@ -785,7 +851,7 @@ def _add_tags(step: Step, call: SgNode, span: SgNode, args: list[SgNode]) -> Non
     if found.error is not None:
         calls.append(f"{span.text()}.setStatus({status_text(step.style, found.error)})")
     if found.kind is not None:
-        found.problems.append("span.kind set after the start: OpenTelemetry takes the kind only at startSpan")
+        found.problems.append(_LATE_KIND)
     statement = call.parent()
     if len(calls) != 1 and (statement is None or statement.kind() != "expression_statement"):
         step.todo(call, rule, "addTags inside an expression: split it into setAttributes + setStatus by hand")

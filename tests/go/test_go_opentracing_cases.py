@@ -62,12 +62,12 @@ def test_what_cannot_be_migrated_keeps_a_todo_and_a_report_line():
     assert '"github.com/opentracing/opentracing-go"' in out  # still used by what is left
     assert 'ctx, span := otel.Tracer("main").Start(ctx, "send")' in out
     assert _held_back(outcome) == [
+        ("manual", "go-opentracing-baggage", 30),
         ("manual", "go-opentracing-inject-extract", 18),
         ("manual", "go-opentracing-log-fields", 17),
-        ("manual", "go-opentracing-span-methods", 30),
         ("unsafe", "go-opentracing-error-returns", 18),
         ("unsafe", "go-opentracing-error-returns", 22),
-        ("unsafe", "go-opentracing-span-methods", 16),
+        ("unsafe", "go-opentracing-set-tag", 16),
     ]
     again = rewrite(out, "svc/send.go")
     assert again.text == out

@@ -103,12 +103,12 @@ def migrate_span_methods(p: Pass) -> None:
             if ctx is None:
                 p.manual(
                     call,
-                    "go-opentracing-span-methods",
+                    "go-opentracing-baggage",
                     "read baggage from the request's context (baggage.FromContext)",
                 )
             else:
                 value = f"baggage.FromContext({ctx}).Member({args[0].text()}).Value()"
-                p.edit(call, value, "go-opentracing-span-methods", "BaggageItem → baggage.FromContext")
+                p.edit(call, value, "go-opentracing-baggage", "BaggageItem → baggage.FromContext")
     _unknown_receivers(p)
 
 
@@ -145,12 +145,14 @@ def _finish_with_options(p: Pass, call: SgNode, span: str, args: list[SgNode]) -
             p.edit(
                 call,
                 f"{span}.End({option})",
-                "go-opentracing-finish",
+                "go-opentracing-finish-with-options",
                 "FinishWithOptions → End(WithTimestamp)",
             )
             return
     p.manual(
-        call, "go-opentracing-finish", "FinishWithOptions with log records: add them with AddEvent before End"
+        call,
+        "go-opentracing-finish-with-options",
+        "FinishWithOptions with log records: add them with AddEvent before End",
     )
 
 
@@ -172,12 +174,12 @@ def _set_tag(p: Pass, call: SgNode, span: str, key: SgNode, value: SgNode) -> No
         p.edit(
             call,
             f'{span}.SetStatus(codes.{code}, "")',
-            "go-opentracing-span-methods",
+            "go-opentracing-set-tag",
             "SetTag(error) → SetStatus",
         )
         return
     if name in ("span.kind", "sampling.priority", "error"):
-        p.manual(call, "go-opentracing-span-methods", f"tag {name}: OTel decides this at span start")
+        p.manual(call, "go-opentracing-set-tag", f"tag {name}: OTel decides this at span start")
         return
     attr, safe = tag_attribute(
         key.text(), value, p.types, kind=span_kind(p, span, call), text=p.render(value)
@@ -186,13 +188,13 @@ def _set_tag(p: Pass, call: SgNode, span: str, key: SgNode, value: SgNode) -> No
         p.edit(
             call,
             f"{span}.SetAttributes({attr})",
-            "go-opentracing-span-methods",
+            "go-opentracing-set-tag",
             "SetTag → SetAttributes (typed)",
         )
     else:
         p.unsafe(
             call,
-            "go-opentracing-span-methods",
+            "go-opentracing-set-tag",
             "SetTag value of unknown type: attribute.String(k, fmt.Sprint(v))",
         )
 
@@ -303,7 +305,7 @@ def _set_baggage(p: Pass, call: SgNode, span: str, args: list[SgNode]) -> None:
     if start is None or start.ctx_out in (None, "_") or start.function != enclosing_function(call):
         p.manual(
             call,
-            "go-opentracing-span-methods",
+            "go-opentracing-baggage",
             "SetBaggageItem: put the baggage in a context (baggage.ContextWithBaggage) and pass it on",
         )
         return
@@ -312,7 +314,7 @@ def _set_baggage(p: Pass, call: SgNode, span: str, args: list[SgNode]) -> None:
     p.edit(
         call,
         block.replace("\n", "\n" + indent),
-        "go-opentracing-span-methods",
+        "go-opentracing-baggage",
         "SetBaggageItem → baggage.ContextWithBaggage",
     )
 

@@ -130,3 +130,30 @@ def test_report_names_real_rules_and_lines_and_lists_every_todo(input_py: Path):
     for change in outcome.changes:
         assert change.rule in RULE_IDS, change
         assert 1 <= change.line <= lines, change
+
+
+def test_a_method_named_like_an_otel_module_does_not_stop_its_import():
+    """Found on Flask-OpenTracing 1.1.0: its `def trace(self)` kept `from opentelemetry import trace`
+    out, and the migrated error path's `trace.Status` was an undefined name."""
+    source = (
+        "import opentracing\n\n\nclass Tracing(opentracing.Tracer):\n"
+        "    def trace(self):\n        pass\n\n"
+        "    def done(self, span):\n"
+        "        span.set_tag('error', True)\n"
+    )
+    outcome = migrate(Path("x.py"), source)
+    assert "trace.Status" in outcome.text
+    assert "from opentelemetry import trace\n" in outcome.text
+
+
+def test_a_module_level_binding_of_the_name_still_keeps_the_import_out():
+    source = "import opentracing\n\ntrace = []\n\n\ndef done(span):\n    span.set_tag('error', True)\n"
+    assert "from opentelemetry import trace" not in migrate(Path("x.py"), source).text
+
+
+def test_a_method_named_like_an_otel_module_is_not_a_use_of_it():
+    source = (
+        "import opentracing\n\n\nclass Tracing:\n"
+        "    def trace(self, span):\n        span.set_tag('k', 1)\n"  # migrated: set_attribute, no trace.*
+    )
+    assert "from opentelemetry import trace" not in migrate(Path("x.py"), source).text

@@ -160,9 +160,13 @@ class _ThroughModule(cst.CSTTransformer):
 
 
 def _names(module: cst.Module) -> tuple[set[str], set[str]]:
-    """(names the code reads outside import statements, names it binds anywhere)."""
+    """(names the code reads outside import statements, names it binds where a module-level import would
+    be hidden). A class body's names (methods, class attributes) do not hide a module's names from the
+    methods, so `def trace(self)` in a class leaves `trace.Status` in its methods free to import."""
     used: set[str] = set()
     bound: set[str] = set()
+    in_class_body: list[bool] = [False]
+    binding_names: set[int] = set()  # ids of the Name nodes that bind (a def's name), not read
 
     class Collect(cst.CSTVisitor):
         def visit_Import(self, node: cst.Import) -> bool:
@@ -185,20 +189,33 @@ def _names(module: cst.Module) -> tuple[set[str], set[str]]:
             return False
 
         def visit_Name(self, node: cst.Name) -> None:
-            used.add(node.value)
+            if id(node) not in binding_names:
+                used.add(node.value)
 
         def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            if isinstance(node.target, cst.Name):
+            if isinstance(node.target, cst.Name) and not in_class_body[-1]:
                 bound.add(node.target.value)
 
         def visit_Param(self, node: cst.Param) -> None:
             bound.add(node.name.value)
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-            bound.add(node.name.value)
+            binding_names.add(id(node.name))
+            if not in_class_body[-1]:
+                bound.add(node.name.value)
+            in_class_body.append(False)
+
+        def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+            in_class_body.pop()
 
         def visit_ClassDef(self, node: cst.ClassDef) -> None:
-            bound.add(node.name.value)
+            binding_names.add(id(node.name))
+            if not in_class_body[-1]:
+                bound.add(node.name.value)
+            in_class_body.append(True)
+
+        def leave_ClassDef(self, node: cst.ClassDef) -> None:
+            in_class_body.pop()
 
         def visit_AsName(self, node: cst.AsName) -> None:
             if isinstance(node.name, cst.Name):

@@ -8,9 +8,9 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
-if [ -f tests/go/harness/go.mod ]; then
-    (cd tests/go/harness && go mod download)
-fi
+for go_mod in tests/go/*/go.mod; do  # the harness, and any Go module a test builds against
+    (cd "$(dirname "$go_mod")" && go mod download)
+done
 if [ -f tests/javascript/harness/package-lock.json ]; then
     (cd tests/javascript/harness && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -7,12 +7,21 @@ event). A FollowsFrom reference becomes a link with `opentracing.ref_type` = `fo
 ChildOf reference is the parent only (the rewriter emits no link for it). zipkin-go tags follow §3.3. A
 tree node is (name, kind, status, attributes, events, links, children); a link names the span it points to
 (or "remote"), and children are sorted so that sibling order (goroutines) does not matter.
+
+Trees are compared with `same_tree`: strictly, except for the spans an OTel HTTP instrumentation made
+(instrumentation scope otelhttp) in place of zipkin-go's HTTP middleware. Those differ by design (§3.3):
+otelhttp names spans after semantic conventions and adds semconv attributes zipkin never set. For them the
+comparison is (and only is): the legacy name maps to the OTel name (INSTRUMENTATION_NAMES below); kind,
+status, events, links, remote parent and place in the tree are equal; every legacy attribute, after the
+§3.3 key mapping, is present with its value (a client's `url.path` may be the path of its `url.full`),
+except the ones in NOT_RECORDED_BY_OTELHTTP; extra OTel attributes are allowed.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 
 # OpenTracing standard tags (§5). Kind-dependent keys are resolved in _legacy_attrs.
 OT_TAGS = {
@@ -49,6 +58,27 @@ ZIPKIN_KINDS = {
     "CONSUMER": "consumer",
     "": "internal",
 }
+
+
+# The OTel HTTP instrumentations whose spans stand for zipkin-go middleware spans.
+INSTRUMENTATION_SCOPES = {"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"}
+
+
+# (kind, key) of legacy middleware attributes otelhttp does not record: zipkin's transport tags the
+# response size, otelhttp's client span has no http.response.body.size (docs/migration-go.md says so).
+NOT_RECORDED_BY_OTELHTTP = {("client", "http.response.body.size")}
+
+
+def instrumentation_names(legacy: str, kind: str) -> set[str]:
+    """The names otelhttp gives the span zipkin-go's middleware named `legacy`: a transport's
+    `<scheme>/<METHOD>` is `HTTP <METHOD>`; a server span named after the method (zipkin's default) is
+    `<METHOD>` or, when a ServeMux pattern matched, `<METHOD> <route>` (semconv); a `SpanName` is kept."""
+    client = re.fullmatch(r"https?/([A-Z]+)", legacy)
+    if kind == "client" and client:
+        return {f"HTTP {client.group(1)}"}
+    if kind == "server" and re.fullmatch(r"[A-Z]+", legacy):
+        return {legacy, f"{legacy} *"}
+    return {legacy}
 
 
 def _val(v: dict):
@@ -138,6 +168,7 @@ def normalise_otel(spans: list[dict]) -> list[dict]:
                 (link["span"], {k: _val(v) for k, v in (link.get("attrs") or {}).items()})
                 for link in s.get("links") or []
             ],
+            "instrumentation": s.get("scope") in INSTRUMENTATION_SCOPES,
         }
         for s in spans
     ]
@@ -157,6 +188,8 @@ def tree(nodes: list[dict]) -> list:
         out["links"] = sorted(links, key=json.dumps)
         if n["parent"] and n["parent"] not in ids:
             out["remote_parent"] = True
+        if n.get("instrumentation"):
+            out["instrumentation"] = True
         out["children"] = kids
         return out
 
@@ -164,23 +197,48 @@ def tree(nodes: list[dict]) -> list:
 
 
 def legacy_tree(spans: list[dict], library: str) -> list:
-    nodes = normalise_legacy(spans, zipkin=library == "zipkin")
-    return tree(unshare_server_spans(nodes) if library == "zipkin" else nodes)
-
-
-def unshare_server_spans(nodes: list[dict]) -> list[dict]:
-    """zipkin-go shares one span id between the client and the server side of an RPC (its default
-    WithSharedSpans(true)); OTel gives the server span its own id under the client span. The server half
-    of a shared id becomes that child here. Other spans with the shared id as parent stay under the client
-    half (the raw spans do not say which side started them)."""
-    client_ids = {n["id"] for n in nodes if n["kind"] != "server"}
-    return [
-        {**n, "parent": n["id"], "id": n["id"] + "/server"}
-        if n["kind"] == "server" and n["id"] in client_ids
-        else n
-        for n in nodes
-    ]
+    return tree(normalise_legacy(spans, zipkin=library == "zipkin"))
 
 
 def otel_tree(spans: list[dict]) -> list:
     return tree(normalise_otel(spans))
+
+
+def same_tree(legacy: list, otel: list) -> bool:
+    """Whether the OTel trees are the legacy ones (see the module docstring for instrumentation spans)."""
+    if len(legacy) != len(otel):
+        return False
+    if not legacy:
+        return True
+    first, rest = legacy[0], legacy[1:]
+    return any(
+        _same_node(first, node) and same_tree(rest, otel[:i] + otel[i + 1 :]) for i, node in enumerate(otel)
+    )
+
+
+def _same_node(legacy: dict, otel: dict) -> bool:
+    if not otel.get("instrumentation"):
+        return {k: v for k, v in legacy.items() if k != "children"} == {
+            k: v for k, v in otel.items() if k != "children"
+        } and same_tree(legacy["children"], otel["children"])
+    own = ("kind", "status", "events", "links", "remote_parent")
+    return (
+        any(_name_matches(otel["name"], n) for n in instrumentation_names(legacy["name"], legacy["kind"]))
+        and all(legacy.get(k) == otel.get(k) for k in own)
+        and all(
+            _attribute_present(k, v, otel["attrs"])
+            for k, v in legacy["attrs"].items()
+            if (legacy["kind"], k) not in NOT_RECORDED_BY_OTELHTTP
+        )
+        and same_tree(legacy["children"], otel["children"])
+    )
+
+
+def _name_matches(name: str, pattern: str) -> bool:
+    return name == pattern or (pattern.endswith(" *") and name.startswith(pattern[:-1]))
+
+
+def _attribute_present(key: str, value, attrs: dict) -> bool:
+    if attrs.get(key) == value:
+        return True
+    return key == "url.path" and "url.full" in attrs and urlsplit(str(attrs["url.full"])).path == value

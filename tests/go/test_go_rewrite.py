@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 from conftest import case_id, cases, migrate, require_go
-from spantree import legacy_tree, otel_tree
+from spantree import legacy_tree, otel_tree, same_tree
 
 CASES = [pytest.param(c, id=case_id(c)) for c in cases()]
 
@@ -43,6 +43,6 @@ def test_rewrite_behaves_like_input(harness, case):
     )
     assert side not in harness.build_errors, harness.build_errors[side]
     assert side not in harness.vet_errors, harness.vet_errors[side]
-    assert otel_tree(harness.spans[side] or []) == legacy_tree(
-        harness.spans[f"{key}/legacy"], case.parent.name
-    )
+    legacy = legacy_tree(harness.spans[f"{key}/legacy"], case.parent.name)
+    migrated = otel_tree(harness.spans[side] or [])
+    assert same_tree(legacy, migrated), f"span trees differ:\nlegacy {legacy}\notel   {migrated}"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES, ROOT, case_id, cases, has_setup
 from envmap import otel_env
-from spantree import legacy_tree
 
 from otmigrate.config import Settings
 from otmigrate.engine import Outcome, rewrite_source
@@ -95,19 +94,6 @@ def test_probe_tells_setups_apart():
     ):
         with pytest.raises(AssertionError):
             assert_same_setup(legacy, wrong)
-
-
-def test_zipkin_shared_server_span_becomes_a_child():
-    """zipkin-go's default shared RPC span (client and server halves with one id) normalises to OTel's
-    model, a server span under the client span; a zipkin trace without shared ids is left alone."""
-    raw = [
-        {"id": "a", "parent": "", "name": "fetch", "kind": "CLIENT", "tags": {}},
-        {"id": "a", "parent": "", "name": "serve", "kind": "SERVER", "tags": {}},
-    ]
-    (fetch,) = legacy_tree(raw, "zipkin")
-    assert fetch["name"] == "fetch" and [c["name"] for c in fetch["children"]] == ["serve"]
-    separate = [raw[0], {**raw[1], "id": "b", "parent": "a"}]
-    assert legacy_tree(separate, "zipkin") == legacy_tree(raw, "zipkin")
 
 
 def test_from_env_sides_ran_with_the_deployment_environment(harness):
@@ -228,3 +214,18 @@ def test_zipkin_nil_span_checks_become_validity_checks():
     )
     out = _rewrite_with(Settings(), "zipkin/reporter_batching", checked).text
     assert "if parent.SpanContext().IsValid() {" in out and "nil" not in out.split("func render")[1]
+
+
+def test_zipkin_client_options_without_counterpart_keep_the_client_with_a_todo():
+    source = (FIXTURES / "zipkin" / "http_middleware" / "input.go").read_text()
+    tagged = source.replace(
+        "zipkinhttp.ClientTrace(false)", 'zipkinhttp.ClientTags(map[string]string{"a": "b"})'
+    )
+    app_span = source.replace("client.Do(req)", 'client.DoWithAppSpan(req, "fetch")')
+    for variant, reason in (
+        (tagged, "zipkinhttp.NewClient: use otelhttp.NewTransport"),
+        (app_span, "DoWithAppSpan: start the app span with tracer.Start"),
+    ):
+        outcome = _rewrite_with(Settings(), "zipkin/http_middleware", variant)
+        assert f"// TODO(otmigrate): {reason}" in outcome.text
+        assert any(c.kind == "manual" and c.rule == "go-zipkin-http-middleware" for c in outcome.changes)

@@ -1,6 +1,6 @@
 """The span-tree normalisation maps legacy data per api-mapping §5/§6 and tells different trees apart."""
 
-from spantree import legacy_tree, otel_tree
+from spantree import legacy_tree, otel_tree, same_tree
 
 
 def _v(t, v):
@@ -119,3 +119,77 @@ def test_follows_from_is_a_link_to_the_named_span():
     child_of_only = [legacy[0], dict(legacy[1], links=[{"span": "1", "ref_type": "child_of"}])]
     assert legacy_tree(child_of_only, "opentracing") != otel_tree(otel)
     assert legacy_tree(legacy, "opentracing") != otel_tree([otel[0], dict(otel[1], links=[])])
+
+
+OTELHTTP = "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+# zipkin-go: an app span, its middleware client span (http/GET) and the server span (GET) under it.
+ZIPKIN_HTTP = [
+    {"id": "1", "parent": "", "name": "checkout", "tags": {}, "events": []},
+    {
+        "id": "2",
+        "parent": "1",
+        "name": "http/GET",
+        "kind": "CLIENT",
+        "tags": {"http.method": _v("string", "GET"), "http.path": _v("string", "/items")},
+        "events": [],
+    },
+    {
+        "id": "3",
+        "parent": "2",
+        "name": "GET",
+        "kind": "SERVER",
+        "tags": {"http.method": _v("string", "GET"), "http.path": _v("string", "/items")},
+        "events": [],
+    },
+]
+
+
+def _otelhttp(**change):
+    spans = [
+        {"id": "a", "parent": "", "name": "checkout", "kind": "internal", "status": "Unset", "tags": {}},
+        {
+            "id": "b",
+            "parent": "a",
+            "name": "HTTP GET",
+            "kind": "client",
+            "status": "Unset",
+            "scope": OTELHTTP,
+            "tags": {
+                "http.request.method": _v("string", "GET"),
+                "url.full": _v("string", "http://127.0.0.1:4711/items"),
+                "http.response.status_code": _v("int", 200),
+            },
+        },
+        {
+            "id": "c",
+            "parent": "b",
+            "name": "GET /items",
+            "kind": "server",
+            "status": "Unset",
+            "scope": OTELHTTP,
+            "tags": {"http.request.method": _v("string", "GET"), "url.path": _v("string", "/items")},
+        },
+    ]
+    for ident, fields in change.items():
+        spans = [{**s, **fields} if s["id"] == ident else s for s in spans]
+    return [{**s, "events": []} for s in spans]
+
+
+def test_instrumentation_spans_compare_by_mapped_name_and_present_attributes():
+    assert same_tree(legacy_tree(ZIPKIN_HTTP, "zipkin"), otel_tree(_otelhttp()))
+
+
+def test_instrumentation_mode_still_catches_missing_spans_wrong_parents_and_values():
+    legacy = legacy_tree(ZIPKIN_HTTP, "zipkin")
+    otel = _otelhttp()
+    wrong = [
+        otel[:2],  # the server span is missing
+        _otelhttp(c={"parent": "a"}),  # the server span under the app span, not the client span
+        _otelhttp(b={"name": "HTTP POST"}),  # another request
+        _otelhttp(c={"tags": {"url.path": _v("string", "/other")}}),  # a legacy attribute's value differs
+        _otelhttp(c={"status": "Error"}),
+        _otelhttp(b={"scope": ""}),  # not instrumentation: the strict comparison applies
+        _otelhttp(a={"tags": {"extra": _v("string", "x")}}),  # extra attributes only on instrumentation
+    ]
+    for spans in wrong:
+        assert not same_tree(legacy, otel_tree(spans)), spans

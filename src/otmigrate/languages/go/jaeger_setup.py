@@ -33,6 +33,7 @@ from otmigrate.languages.go.sdk_setup import (
     statement_removal,
     todo,
     typed_attribute,
+    used_elsewhere,
 )
 from otmigrate.languages.go.source_edits import Edit, apply_edits, enclosing_function, indent_of, line_of
 
@@ -307,11 +308,7 @@ class _JaegerSetup:
             checked = sorted(
                 (d for d in declarations if d[1] is not None), key=lambda d: d[0].range().start.index
             )
-            if (
-                checked
-                and not setup.exporter
-                and _used_elsewhere(function, _error_of(checked[0][0]), checked)
-            ):
+            if checked and not setup.exporter and used_elsewhere(function, _error_of(checked[0][0]), checked):
                 raise _Unreadable(f"{_error_of(checked[0][0])} is used after the set-up: declare it there")
         except _Unreadable as unreadable:
             todo(self.ctx, self.edits, stmt, RULE, f"{NEW_TRACER}; {unreadable}")
@@ -580,17 +577,6 @@ def _exporter(fields: dict[str, SgNode], setup: Setup, todos: list[str]) -> str:
     for name in fields:
         todos.append(f"jaeger ReporterConfig.{name} is not migrated (see docs/migration-go.md)")
     return call_with_options("otlptracehttp.New", "context.Background()", options)
-
-
-def _used_elsewhere(function: SgNode, name: str, statements: list[tuple[SgNode, SgNode | None]]) -> bool:
-    """Whether `name` occurs in `function` outside the given statements (declarations and their checks)."""
-    spans = [
-        (n.range().start.index, n.range().end.index) for pair in statements for n in pair if n is not None
-    ]
-    return any(
-        not any(start <= use.range().start.index < end for start, end in spans)
-        for use in identifiers(function, name)
-    )
 
 
 def _error_of(declaration: SgNode) -> str:

@@ -44,6 +44,7 @@ IMPORTS = {
     "b3prop": ("b3prop", "go.opentelemetry.io/contrib/propagators/b3"),
     "jaegerprop": ("jaegerprop", "go.opentelemetry.io/contrib/propagators/jaeger"),
     "otelhttp": (None, "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"),
+    "http": (None, "net/http"),
 }
 # Literal kinds → the attribute constructor for a value of that kind.
 ATTRIBUTE_OF_LITERAL = {
@@ -159,6 +160,32 @@ def todo(ctx: TransformContext, edits: list[Edit], statement: SgNode, rule: str,
 
 def identifiers(scope: SgNode, name: str) -> list[SgNode]:
     return [n for n in scope.find_all(kind="identifier") if n.text() == name]
+
+
+def used_elsewhere(function: SgNode, name: str, statements: list[tuple[SgNode, SgNode | None]]) -> bool:
+    """Whether `name` occurs in `function` outside the given statements (declarations and their checks)."""
+    spans = [
+        (n.range().start.index, n.range().end.index) for pair in statements for n in pair if n is not None
+    ]
+    return any(
+        not any(start <= use.range().start.index < end for start, end in spans)
+        for use in identifiers(function, name)
+    )
+
+
+def redeclared_first(function: SgNode, name: str, after: SgNode) -> bool:
+    """Whether the first use of `name` after `after` declares it again (`x, name := ...`), so that a
+    declaration of `name` before it can go."""
+    later = [u for u in identifiers(function, name) if u.range().start.index > after.range().end.index]
+    if not later:
+        return True
+    parent = later[0].parent()
+    declaration = parent.parent() if parent is not None else None
+    return (
+        declaration is not None
+        and declaration.kind() == "short_var_declaration"
+        and parent == declaration.field("left")
+    )
 
 
 def free_name(root: SgNode, wanted: str, fallback: str) -> str:

@@ -27,6 +27,7 @@ from otmigrate.languages.go.sdk_setup import (
     free_name,
     named,
     nested_value,
+    redeclared_first,
     single_call,
     statement_removal,
     todo,
@@ -86,6 +87,7 @@ class _ZipkinMigration:
         self.spans: dict[str, str] = {}  # span variable → the context variable holding it (or "")
         self.extracted: set[str] = set()  # variables that now hold an extracted context
         self.closes_reporter = False  # the set-up's function closed the reporter (defer rep.Close())
+        self.migrated_calls: set[int] = set()  # start offsets of calls a statement-level rewrite replaced
 
     def q(self, package: str | None, member: str) -> str | None:
         return f"{package}.{member}" if package else None
@@ -112,6 +114,8 @@ class _ZipkinMigration:
                 self.nil_checks(stmt, named(stmt.field("left"))[0].text())
             elif function.endswith(".Extract") and self.is_b3_extract(named(call.field("arguments"))):
                 self.extract(stmt, call)
+            elif function in (self.q(self.middleware, "NewClient"), self.q(self.middleware, "NewTransport")):
+                self.http_client(stmt, call)
         self.calls()
         self.types()
         new = apply_edits(self.src, self.edits)
@@ -446,13 +450,24 @@ class _ZipkinMigration:
                 self.edit(function, "trace.ContextWithSpan", "zipkin.NewContext → trace.ContextWithSpan")
             elif text == self.q(self.middleware, "NewServerMiddleware"):
                 self.server_middleware(call, args)
-            elif text.startswith(f"{self.middleware}.New"):
+            elif (
+                text.startswith(f"{self.middleware}.New")
+                and call.range().start.index not in self.migrated_calls
+            ):
                 todo(
                     self.ctx,
                     self.edits,
                     call,
                     MIDDLEWARE_RULE,
-                    f"{text}: use otelhttp.NewTransport (span names and tags differ)",
+                    f"{text}: use otelhttp.NewTransport (see docs/migration-go.md)",
+                )
+            elif method == "DoWithAppSpan" and self.middleware:
+                todo(
+                    self.ctx,
+                    self.edits,
+                    call,
+                    MIDDLEWARE_RULE,
+                    "DoWithAppSpan: start the app span with tracer.Start, then Do(req.WithContext(ctx))",
                 )
 
     def span_method(self, call: SgNode, span: str, method: str, args: list[SgNode]) -> None:
@@ -534,11 +549,48 @@ class _ZipkinMigration:
                 MIDDLEWARE_RULE,
             )
 
+    def http_client(self, stmt: SgNode, call: SgNode) -> None:
+        """`c, err := zipkinhttp.NewClient(t)` → `c := &http.Client{Transport: otelhttp.NewTransport(...)}`;
+        `rt, err := zipkinhttp.NewTransport(t, zipkinhttp.RoundTripper(b))` → `rt := otelhttp.NewTransport(b)`
+        (§3.3). Neither OTel call fails, so the error check goes. Other options stay for calls()' TODO."""
+        client = call.field("function").text().endswith("NewClient")
+        base = "http.DefaultTransport"
+        for option in named(call.field("arguments"))[1:]:
+            name = option.field("function").text() if option.kind() == "call_expression" else ""
+            name = name.removeprefix(f"{self.middleware}.")
+            values = named(option.field("arguments")) if name else []
+            if name in ("ClientTrace", "TransportTrace") and [v.text() for v in values] == ["false"]:
+                continue
+            if name == "RoundTripper" and not client and len(values) == 1:
+                base = values[0].text()
+                continue
+            return
+        left = [n.text() for n in named(stmt.field("left"))]
+        function = enclosing_function(stmt)
+        if len(left) != 2 or stmt.kind() != "short_var_declaration" or function is None:
+            return
+        check = stmt.next()
+        check = check if check is not None and checks_error(check, left[1]) else None
+        if left[1] != "_" and not (check is not None and redeclared_first(function, left[1], check)):
+            return
+        transport = f"otelhttp.NewTransport({base})"
+        self.edit(
+            stmt,
+            f"{left[0]} := " + (f"&http.Client{{Transport: {transport}}}" if client else transport),
+            "zipkinhttp client transport → otelhttp.NewTransport",
+            MIDDLEWARE_RULE,
+        )
+        if check is not None:
+            self.edits.append(statement_removal(self.src, check))
+        self.migrated_calls.add(call.range().start.index)
+
     def types(self) -> None:
         """`*zipkin.Tracer` → `trace.Tracer`, `zipkin.Span` → `trace.Span` wherever a type is written."""
         for node in self.root.find_all(any=[{"kind": "pointer_type"}, {"kind": "qualified_type"}]):
             if node.text() == f"*{self.zipkin}.Tracer":
                 self.edit(node, "trace.Tracer", "*zipkin.Tracer → trace.Tracer")
+            elif node.text() == f"*{self.middleware}.Client":
+                self.edit(node, "*http.Client", "*zipkinhttp.Client → *http.Client", MIDDLEWARE_RULE)
             elif (
                 node.text() == f"{self.zipkin}.Span"
                 and node.parent() is not None

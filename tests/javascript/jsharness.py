@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import shutil
 import subprocess
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,39 @@ def run_programs(node: str, workdir: Path, cases: list[dict]) -> dict[str, dict]
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory every xdist worker of this test run shares (the workers' base temp's parent)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    path = shared / "js-runs"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def run_once(node: str, directory: Path, programs: dict[str, tuple[str, str, str]]) -> dict[str, dict]:
+    """programs: {name: (side, suffix, source)} -> {name: {error, spans, stdout}}.
+
+    Each distinct program runs once per test run, in whichever xdist worker asks first: results are
+    kept in `directory` (run_dir) under the content hash, written under a file lock per program."""
+    keys = {
+        name: hashlib.sha256("\0".join(program).encode()).hexdigest()[:24]
+        for name, program in programs.items()
+    }
+    with ExitStack() as locks:
+        for key in sorted(set(keys.values())):
+            lock = locks.enter_context(open(directory / f"{key}.lock", "w"))
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        missing = {
+            key: programs[name] for name, key in keys.items() if not (directory / f"{key}.json").exists()
+        }
+        if missing:
+            batch = directory / f"batch-{min(missing)}"
+            listing = [
+                {"id": key, "file": str(stage(batch, key, source, suffix)), "side": side}
+                for key, (side, suffix, source) in missing.items()
+            ]
+            for key, result in run_programs(node, batch, listing).items():
+                (directory / f"{key}.json").write_text(json.dumps(result))
+    return {name: json.loads((directory / f"{key}.json").read_text()) for name, key in keys.items()}

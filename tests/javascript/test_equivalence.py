@@ -1,6 +1,9 @@
 """Verification layers 3 and 4 for the hand-written expected outputs: every input runs with its legacy
 library, every expected output passes `node --check` and runs with the real OTel packages, and both
-produce the same span tree."""
+produce the same span tree.
+
+Each test runs its own case's two programs (jsharness.run_once), so every program runs once per test run
+whatever the number of xdist workers."""
 
 from __future__ import annotations
 
@@ -9,24 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from .jsharness import FIXTURES, fixture_cases, program, require_node, run_programs, stage
+from .jsharness import FIXTURES, fixture_cases, program, require_node, run_dir, run_once, run_programs, stage
 from .spantree import normalise
 
 CASES = fixture_cases()
 IDS = [str(c.relative_to(FIXTURES)) for c in CASES]
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    node = require_node()
-    work = tmp_path_factory.mktemp("js-equivalence")
-    listing = []
-    for case, cid in zip(CASES, IDS, strict=True):
-        for stem, side in (("input", "legacy"), ("expected", "otel")):
-            src = program(case, stem)
-            path = stage(work, f"{cid.replace('/', '__')}__{stem}", src.read_text(), src.suffix)
-            listing.append({"id": f"{cid}:{stem}", "file": str(path), "side": side})
-    return run_programs(node, work, listing)
+def run_case(case: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """{"input": legacy run, "expected": OTel run} of one case."""
+    programs = {}
+    for stem, side in (("input", "legacy"), ("expected", "otel")):
+        src = program(case, stem)
+        programs[stem] = (side, src.suffix, src.read_text())
+    return run_once(require_node(), run_dir(tmp_path_factory), programs)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -38,10 +37,10 @@ def test_expected_output_is_valid_javascript(case: Path) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_expected_output_behaves_like_input(case: Path, runs: dict[str, dict]) -> None:
-    cid = str(case.relative_to(FIXTURES))
-    library = cid.split("/")[0]
-    legacy, otel = runs[f"{cid}:input"], runs[f"{cid}:expected"]
+def test_expected_output_behaves_like_input(case: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    library = str(case.relative_to(FIXTURES)).split("/")[0]
+    runs = run_case(case, tmp_path_factory)
+    legacy, otel = runs["input"], runs["expected"]
     assert legacy["error"] is None, legacy["error"]
     assert otel["error"] is None, otel["error"]
     assert legacy["stdout"] == otel["stdout"], "the program's own output changed"

@@ -80,6 +80,8 @@ def _ot_span(raw: dict[str, Any]) -> dict[str, Any]:
     events = []
     for fields in raw["logs"]:
         name = fields.get("event", "log")
+        if raw["lib"] == "jaeger" and name == "baggage" and set(fields) == {"event", "key", "value"}:
+            continue  # jaeger-client logs every setBaggageItem; OTel baggage lives in the Context, no event
         if name == "error":
             name = "exception"
             status = "ERROR"  # an error log means a failed span; OTel needs setStatus for that (§6)

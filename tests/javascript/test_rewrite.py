@@ -177,23 +177,6 @@ def test_an_unknown_parent_expression_is_taken_for_a_span_with_a_todo() -> None:
     assert "trace.setSpan(context.active(), pick())" in out
 
 
-def test_a_span_context_taken_for_a_span_crashes_the_fixture(tmp_path: Path) -> None:
-    """What the name-based decision wrote for childof-inference-cjs's `audit(parent)` (a SpanContext):
-    the OTel SDK throws, so the equivalence test of that fixture would catch the old rewrite."""
-    node = require_node()
-    good = program(FIXTURES / "opentracing" / "childof-inference-cjs", "expected").read_text()
-    right = "{attributes: {'audit.what': what}}, trace.setSpanContext(context.active(), parent))"
-    bad = good.replace(right, right.replace("setSpanContext", "setSpan"))
-    assert bad != good
-    listing = [
-        {"id": side, "file": str(stage(tmp_path, side, text, ".js")), "side": "otel"}
-        for side, text in (("good", good), ("bad", bad))
-    ]
-    runs = run_programs(node, tmp_path, listing)
-    assert runs["good"]["error"] is None, runs["good"]["error"]
-    assert "spanContext is not a function" in (runs["bad"]["error"] or "")
-
-
 def test_init_global_tracer_is_left_to_the_jaeger_set_up_or_gets_a_todo() -> None:
     source = """\
 const opentracing = require('opentracing');
@@ -236,21 +219,74 @@ function serve(req) {
     assert "// TODO(otmigrate): span.kind set after the start" in out
 
 
-def test_a_hoisted_span_kind_left_out_is_caught(tmp_path: Path) -> None:
-    """span-kind-late-esm without the hoisted kind: the tree comparison fails, so the fixture proves it."""
+def _run_broken(tmp_path: Path, name: str, right: str, wrong: str) -> dict[str, dict]:
+    """Run an opentracing fixture's input (legacy) and its expected output with `right` made `wrong`
+    (otel): the equivalence test of that fixture must be able to tell them apart."""
     node = require_node()
-    case = FIXTURES / "opentracing" / "span-kind-late-esm"
-    good = program(case, "expected").read_text()
-    bad = good.replace("{ kind: SpanKind.SERVER, root: true }", "{ root: true }")
-    assert bad != good
+    case = FIXTURES / "opentracing" / name
+    expected = program(case, "expected")
+    broken = expected.read_text().replace(right, wrong)
+    assert broken != expected.read_text(), f"{right!r} is not in {expected}"
     listing = [
         {
             "id": "legacy",
-            "file": str(stage(tmp_path, "legacy", program(case, "input").read_text(), ".mjs")),
+            "file": str(stage(tmp_path, "legacy", program(case, "input").read_text(), expected.suffix)),
             "side": "legacy",
         },
-        {"id": "bad", "file": str(stage(tmp_path, "bad", bad, ".mjs")), "side": "otel"},
+        {"id": "broken", "file": str(stage(tmp_path, "broken", broken, expected.suffix)), "side": "otel"},
     ]
-    runs = run_programs(node, tmp_path, listing)
-    assert runs["bad"]["error"] is None, runs["bad"]["error"]
-    assert normalise(runs["bad"]["spans"], "opentracing") != normalise(runs["legacy"]["spans"], "opentracing")
+    return run_programs(node, tmp_path, listing)
+
+
+def test_a_span_context_taken_for_a_span_crashes_the_fixture(tmp_path: Path) -> None:
+    """What the name-based decision wrote for childof-inference-cjs's `audit(parent)` (a SpanContext):
+    the OTel SDK throws."""
+    right = "{attributes: {'audit.what': what}}, trace.setSpanContext(context.active(), parent))"
+    runs = _run_broken(tmp_path, "childof-inference-cjs", right, right.replace("setSpanContext", "setSpan"))
+    assert "spanContext is not a function" in (runs["broken"]["error"] or "")
+
+
+def test_a_hoisted_span_kind_left_out_is_caught(tmp_path: Path) -> None:
+    runs = _run_broken(
+        tmp_path, "span-kind-late-esm", "{ kind: SpanKind.SERVER, root: true }", "{ root: true }"
+    )
+    assert runs["broken"]["error"] is None, runs["broken"]["error"]
+    assert normalise(runs["broken"]["spans"], "opentracing") != normalise(
+        runs["legacy"]["spans"], "opentracing"
+    )
+
+
+def test_baggage_not_threaded_to_the_inject_is_caught(tmp_path: Path) -> None:
+    """baggage-jaeger-cjs injecting the span's context without the baggage: the next service reads none
+    (the legacy side, on jaeger-client, prints `acme on gold`)."""
+    right = "propagation.inject(spanCtx, headers)"
+    runs = _run_broken(
+        tmp_path,
+        "baggage-jaeger-cjs",
+        right,
+        "propagation.inject(trace.setSpan(context.active(), span), headers)",
+    )
+    assert "inventory for acme on gold" in runs["legacy"]["stdout"]
+    assert "inventory for undefined on undefined" in runs["broken"]["stdout"]
+
+
+@pytest.mark.parametrize(
+    "use",
+    ["send(span);", "return span;", "span.setBaggageItem('plan', 'gold');"],
+    ids=["passed-on", "returned", "set-again-later"],
+)
+def test_baggage_on_a_span_that_escapes_stays_a_todo(use: str) -> None:
+    """The new Context would have to follow the span where the file does not show it: TODO, no rewrite."""
+    source = f"""\
+const opentracing = require('opentracing');
+function call() {{
+  const span = tracer.startSpan('call');
+  span.setBaggageItem('tenant', 'acme');
+  log('x');
+  {use}
+}}
+"""
+    out = _rewrite(source, "x.js")
+    assert "span.setBaggageItem('tenant', 'acme');" in out
+    assert "// TODO(otmigrate): baggage lives in the Context in OpenTelemetry" in out
+    assert "const spanCtx" not in out

@@ -16,6 +16,7 @@ from ast_grep_py import SgNode
 
 from otmigrate.engine import TransformContext
 from otmigrate.languages.javascript import span_refs, tags
+from otmigrate.languages.javascript.baggage import thread_baggage
 from otmigrate.languages.javascript.jscode import (
     Edit,
     Style,
@@ -191,6 +192,7 @@ def migrate_opentracing(ctx: TransformContext) -> str | None:
     source = ctx.source
     steps: list[Callable[[Step], None]] = [
         _registrations,
+        thread_baggage,
         _propagation,
         _start_spans,
         _span_methods,
@@ -758,7 +760,7 @@ def _hoist_kind(step: Step, call: SgNode, span: SgNode, kind: str | None) -> boo
     """`span.setTag(span.kind, k)` as a statement in the block that starts the span: the kind moves into
     the start options (OTel takes it only there) and the statement goes. False when it cannot."""
     statement = call.parent()
-    start = _start_in_block(statement, span.text()) if statement is not None else None
+    start = span_refs.start_in_block(statement, span.text()) if statement is not None else None
     if kind is None or start is None or statement.kind() != "expression_statement":  # type: ignore[union-attr]
         return False
     args = args_of(start)
@@ -788,20 +790,6 @@ def _hoist_kind(step: Step, call: SgNode, span: SgNode, kind: str | None) -> boo
     end = r.end.index + (1 if step.source[r.end.index : r.end.index + 1] == "\n" else 0)
     step.edits.append((begin, end, ""))
     return True
-
-
-def _start_in_block(statement: SgNode, span: str) -> SgNode | None:
-    """The startSpan call of `const span = x.startSpan(...)` earlier in the block holding `statement`."""
-    for earlier in statement.prev_all():
-        if earlier.kind() not in ("lexical_declaration", "variable_declaration"):
-            continue
-        for declarator in earlier.named_children():
-            bound = declarator.field("name") if declarator.kind() == "variable_declarator" else None
-            value = declarator.field("value") if bound is not None else None
-            found = method_call(value) if value is not None else None
-            if bound is not None and bound.text() == span and found is not None and found[1] == "startSpan":
-                return value
-    return None
 
 
 def _set_tag(step: Step, call: SgNode, span: SgNode, args: list[SgNode]) -> None:
@@ -987,15 +975,16 @@ def _tracer(step: Step, call: SgNode, span: SgNode, args: list[SgNode]) -> None:
 
 
 def _parent_context_name(step: Step, span: SgNode) -> str | None:
-    """The extracted context a span was started from (its startSpan's third argument), if any."""
-    extracted = _extracted(step.root)
+    """The local Context (extracted, or made with baggage) a span was started from: its startSpan's third
+    argument, if any."""
     for declarator in enclosing_scope(span).find_all(kind="variable_declarator"):
         bound, value = declarator.field("name"), declarator.field("value")
         if bound is None or value is None or bound.text() != span.text():
             continue
         args = args_of(value) if value.kind() == "call_expression" else []
-        if len(args) == 3 and args[2].kind() == "identifier" and args[2].text() in extracted:
-            return args[2].text()
+        parent = args[2] if len(args) == 3 and args[2].kind() == "identifier" else None
+        if parent is not None and span_refs.holds(parent) == span_refs.CONTEXT:
+            return parent.text()
     return None
 
 

@@ -58,7 +58,21 @@ def _call_result(call: SgNode, method: str) -> str | None:
         method == "getSpanContext" or not args_of(call)
     ):
         return SPAN_CONTEXT
-    return CONTEXT if method == "extract" else None
+    return CONTEXT if method in ("extract", "setBaggage") else None
+
+
+def start_in_block(statement: SgNode, span: str) -> SgNode | None:
+    """The startSpan call of `const span = x.startSpan(...)` earlier in the block holding `statement`."""
+    for earlier in statement.prev_all():
+        if earlier.kind() not in ("lexical_declaration", "variable_declaration"):
+            continue
+        for declarator in earlier.named_children():
+            bound = declarator.field("name") if declarator.kind() == "variable_declarator" else None
+            value = declarator.field("value") if bound is not None else None
+            found = method_call(value) if value is not None else None
+            if bound is not None and bound.text() == span and found is not None and found[1] == "startSpan":
+                return value
+    return None
 
 
 def _binding(identifier: SgNode, depth: int, seen: frozenset[tuple[int, int]]) -> str | None:

@@ -140,6 +140,7 @@ function toRaw(item) {
       events: s.events.map((e) => e.name),
       links: s.links.map((l) => (l.attributes || {})['opentracing.ref_type'] || null),
       service: s.resource.attributes['service.name'] || null,
+      scope: s.instrumentationScope.name,
     }];
   }
   if (item.lib === 'opentracing') {

@@ -23,6 +23,7 @@ VERSIONS = {
     "@opentelemetry/instrumentation": "0.212.0",
     "@opentelemetry/instrumentation-express": "0.60.0",
     "@opentelemetry/instrumentation-http": "0.212.0",
+    "@opentelemetry/instrumentation-undici": "0.22.0",
     "@opentelemetry/propagator-b3": "2.12.0",
     "@opentelemetry/propagator-jaeger": "2.12.0",
     "@opentelemetry/resources": "2.12.0",
@@ -42,6 +43,7 @@ _INSTRUMENTATION = [
     "@opentelemetry/instrumentation",
     "@opentelemetry/instrumentation-http",
     "@opentelemetry/instrumentation-express",
+    "@opentelemetry/instrumentation-undici",
 ]
 REPLACEMENTS = {
     "opentracing": ["@opentelemetry/api"],

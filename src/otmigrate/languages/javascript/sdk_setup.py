@@ -38,6 +38,7 @@ W3C = ["tracecontext", "baggage"]
 INSTRUMENTATIONS = {
     "HttpInstrumentation": "@opentelemetry/instrumentation-http",
     "ExpressInstrumentation": "@opentelemetry/instrumentation-express",
+    "UndiciInstrumentation": "@opentelemetry/instrumentation-undici",
 }
 MAX_LINE = 110
 
@@ -88,8 +89,13 @@ class Setup:
             lines += self._listed("    propagators: [", parts, "],", indent)
             lines += ["  }),", "});"]
         if self.instrumentations:
-            listed = ", ".join(f"new {name}()" for name in self.instrumentations)
-            lines.append(f"registerInstrumentations({{ instrumentations: [{listed}] }});")
+            listed = [f"new {name}()" for name in self.instrumentations]
+            one_line = f"registerInstrumentations({{ instrumentations: [{', '.join(listed)}] }});"
+            if len(indent) + len(one_line) <= MAX_LINE:
+                lines.append(one_line)
+            else:
+                listing = self._listed("  instrumentations: [", listed, "],", indent)
+                lines += ["registerInstrumentations({", *listing, "});"]
         return "\n".join(indent + line if line else line for line in lines)
 
     @staticmethod

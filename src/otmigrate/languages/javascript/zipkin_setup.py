@@ -32,10 +32,11 @@ HTTP_CLIENT_TODO = (
 HTTP_SERVER_TODO = (
     "zipkin HttpServer used beyond recordRequest/recordResponse: HttpInstrumentation replaces it"
 )
-WRAPPER_MODULES = (
-    "zipkin-instrumentation-fetch",
-    "zipkin-instrumentation-axiosjs",
-)  # node-fetch, axios: http
+FETCH_WRAPPER = "zipkin-instrumentation-fetch"
+AXIOS_WRAPPER = "zipkin-instrumentation-axiosjs"
+GLOBAL_FETCH = ("fetch", "globalThis.fetch")  # Node >= 18: undici, which does not go through http
+# where an instrumentation lets the set-up add attributes to a client span
+ATTRIBUTE_HOOKS = {"HttpInstrumentation": "startOutgoingSpanHook", "UndiciInstrumentation": "startSpanHook"}
 ZIPKIN_EXPORTER = ("@opentelemetry/exporter-zipkin", "ZipkinExporter")
 CONTEXTS = ("CLSContext", "ExplicitContext")  # both: the default context manager of register()
 DROPPED_OPTIONS = {"traceId128Bit", "supportsJoin"}  # OTel ids are 128-bit; OTel never joins spans
@@ -221,7 +222,11 @@ def _instrumentations(
         elif name.endswith("Instrumentation.HttpClient"):
             edits += js.todo(ctx, source, new, RULE_INSTRUMENTATION, HTTP_CLIENT_TODO)
     middleware = set(js.names_of(ctx.bindings, "zipkin-instrumentation-express", "expressMiddleware"))
-    wrappers = {b.local for b in ctx.bindings if b.module in WRAPPER_MODULES and b.member is None}
+    wrappers = {
+        b.local: b.module
+        for b in ctx.bindings
+        if b.module in (FETCH_WRAPPER, AXIOS_WRAPPER) and b.member is None
+    }
     for call in root.find_all(kind="call_expression"):
         function = call.field("function")
         name = function.text() if function is not None else ""
@@ -231,9 +236,47 @@ def _instrumentations(
             replaced(call, statement, "", names, "expressMiddleware → ExpressInstrumentation")
         elif name in wrappers and jscode.args_of(call):
             unwrapped = jscode.args_of(call)[0].text()
-            message = f"{name}({unwrapped}, ...) → {unwrapped}, traced by HttpInstrumentation"
-            replaced(call, call, unwrapped, ["HttpInstrumentation"], message)
-    return list(dict.fromkeys(found))
+            names = _client_instrumentations(root, wrappers[name], unwrapped)
+            message = f"{name}({unwrapped}, ...) → {unwrapped}, traced by {' and '.join(names)}"
+            replaced(call, call, unwrapped, names, message)
+            edits += _remote_service_todo(ctx, source, call, names)
+    return sorted(set(found), key=list(js.INSTRUMENTATIONS).index)
+
+
+def _client_instrumentations(root: SgNode, wrapper: str, client: str) -> list[str]:
+    """What traces the calls of the unwrapped client: axios and node-fetch go through http, Node's
+    global fetch through undici; for a fetch of unknown make, both are registered."""
+    module = _required_module(root, client)
+    if wrapper == AXIOS_WRAPPER or module == "node-fetch":
+        return ["HttpInstrumentation"]
+    if module is None and client in GLOBAL_FETCH:
+        return ["UndiciInstrumentation"]
+    return ["HttpInstrumentation", "UndiciInstrumentation"]
+
+
+def _required_module(root: SgNode, name: str) -> str | None:
+    """The module a top-level `const name = require('m')` / `import name from 'm'` binds `name` to."""
+    binds = rf"(?:(?:const|let|var) {re.escape(name)} = require\(|import {re.escape(name)} from )"
+    for statement in root.children():
+        found = re.match(rf"{binds}['\"]([@\w/.-]+)['\"]", statement.text())
+        if found:
+            return found.group(1)
+    return None
+
+
+def _remote_service_todo(
+    ctx: TransformContext, source: str, call: SgNode, instrumentations: list[str]
+) -> list[jscode.Edit]:
+    """The wrapper's remote service name went on its spans (§4.3: service.peer.name); the OTel
+    instrumentations add it only through a hook in the set-up."""
+    args = jscode.args_of(call)
+    options = js.object_fields(args[1] if len(args) > 1 else None, [], "the wrapper options")
+    remote = options.get("remoteServiceName")
+    if remote is None:
+        return []
+    hooks = " or ".join(f"{name}'s {ATTRIBUTE_HOOKS[name]}" for name in instrumentations)
+    reason = f"zipkin remoteServiceName {remote.text()}: set service.peer.name in {hooks}"
+    return js.todo(ctx, source, call, RULE_INSTRUMENTATION, reason)
 
 
 def _require_instrumented_modules_after_setup(ctx: TransformContext, source: str) -> str:
@@ -243,11 +286,10 @@ def _require_instrumented_modules_after_setup(ctx: TransformContext, source: str
     """
     root = jscode.parse(source)
     setup_end = source.find("registerInstrumentations(")
+    registration = _statement_at(root, setup_end)
     if js.is_esm(root):
-        return jscode.apply_edits(
-            source, js.todo(ctx, source, _statement_at(root, setup_end), RULE_INSTRUMENTATION, ESM_HOOK)
-        )
-    after = source.find("\n", setup_end)
+        return jscode.apply_edits(source, js.todo(ctx, source, registration, RULE_INSTRUMENTATION, ESM_HOOK))
+    after = registration.range().end.index
     moved = []
     edits: list[jscode.Edit] = []
     for statement in root.children():

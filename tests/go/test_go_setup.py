@@ -278,3 +278,18 @@ def test_zipkin_opentracing_bridge_setup_is_left_with_a_todo():
     bridge = [c for c in outcome.changes if c.kind == "manual" and "zipkin-go-opentracing" in c.message]
     assert [c.rule for c in bridge] == ["go-zipkin-tracer"]
     assert _rewrite_with(Settings(), "zipkin/tracer_setup", outcome.text).text == outcome.text
+
+
+def test_a_bridge_whose_zipkin_tracer_is_made_elsewhere_still_gets_its_todo():
+    """A set-up file that only wraps a tracer built in another package imports no zipkin-go module and
+    starts no span: the Wrap call itself must start the handler, or the service's opentracing-go calls
+    (migrated elsewhere) trace into the unset OTel global unseen."""
+    source = (
+        'package tracing\n\nimport (\n\t"github.com/opentracing/opentracing-go"\n'
+        '\tzipkinot "github.com/openzipkin-contrib/zipkin-go-opentracing"\n)\n\n'
+        "func SetUp(native interface{ Close() error }) {\n"
+        "\topentracing.SetGlobalTracer(zipkinot.Wrap(native))\n}\n"
+    )
+    outcome = _rewrite_with(Settings(), "zipkin/tracer_setup", source)
+    assert "// TODO(otmigrate): zipkin-go-opentracing bridge" in outcome.text
+    assert [c.rule for c in outcome.changes if "zipkin-go-opentracing" in c.message] == ["go-zipkin-tracer"]

@@ -663,8 +663,8 @@ def _bridge_todos(ctx: TransformContext, bridge: str) -> str | None:
 def migrate_zipkin(ctx: TransformContext) -> str | None:
     """The zipkin-go handler (rules go-zipkin-*)."""
     names = {b.module: b.local for b in ctx.bindings}
-    if not any(path.startswith(ZIPKIN) for path in names):
+    if BRIDGE in names:  # also where the wrapped tracer is made in another file
+        return _bridge_todos(ctx, names[BRIDGE])
+    if not any(path.startswith(ZIPKIN) for path in names) or "github.com/opentracing/opentracing-go" in names:
         return None
-    if "github.com/opentracing/opentracing-go" in names:
-        return _bridge_todos(ctx, names[BRIDGE]) if BRIDGE in names else None
     return _ZipkinMigration(ctx, names).run()

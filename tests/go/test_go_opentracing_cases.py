@@ -129,6 +129,34 @@ def test_locals_named_like_new_packages_get_aliased_imports_and_contexts_get_fre
     assert rewrite(out, "svc/handle.go").text == out
 
 
+PACKAGE_LEVEL_CLASHES = """package main
+
+import (
+	"context"
+
+	"github.com/opentracing/opentracing-go"
+)
+
+type trace struct{ steps int }
+
+func attribute(t trace) int { return t.steps }
+
+func run(ctx context.Context) {
+	span, _ := opentracing.StartSpanFromContext(ctx, "run")
+	defer span.Finish()
+	span.SetTag("steps", attribute(trace{2}))
+}
+"""
+
+
+def test_package_level_functions_and_types_named_like_new_packages_get_aliased_imports():
+    out = rewrite(PACKAGE_LEVEL_CLASHES, "svc/run.go").text
+    assert 'otelattribute "go.opentelemetry.io/otel/attribute"' in out
+    assert 'span.SetAttributes(otelattribute.Int("steps", attribute(trace{2})))' in out
+    assert "type trace struct{ steps int }" in out and '"go.opentelemetry.io/otel/trace"' not in out
+    assert rewrite(out, "svc/run.go").text == out
+
+
 SOURCES = {case_id(case): (case / "input.go").read_text() for case in cases()}
 
 

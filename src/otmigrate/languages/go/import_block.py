@@ -2,8 +2,8 @@
 
 Legacy tracing imports the file no longer uses go; the OTel packages (and `context`, `fmt`) the new code
 uses come, in gofmt's grouping (standard library, then the rest). When a local identifier has a new
-package's name (`trace := ...`), the import gets an alias (`oteltrace`) and the new code's qualified
-names follow it.
+package's name (`trace := ...`, `func trace()`) or another import has it (grpc's `codes`, `runtime/trace`),
+the import gets an alias (`otelcodes`) and the new code's qualified names follow it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,14 @@ OTEL_PACKAGES: dict[str, tuple[str, str | None]] = {
     "otlptracehttp": ("go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp", None),
 }
 STANDARD = {"context": "context", "fmt": "fmt", "strconv": "strconv"}
-_DECLARING_PARENTS = ("expression_list", "parameter_declaration", "var_spec", "const_spec", "range_clause")
+_DECLARING_PARENTS = (
+    "expression_list",
+    "parameter_declaration",
+    "var_spec",
+    "const_spec",
+    "range_clause",
+    "function_declaration",  # its name; a type_spec's name is a type_identifier
+)
 
 
 def fix_imports(ctx: TransformContext) -> str | None:
@@ -49,13 +56,15 @@ def fix_imports(ctx: TransformContext) -> str | None:
         n.text()
         for n in ctx.root.find_all(kind="identifier")
         if n.parent() and n.parent().kind() in _DECLARING_PARENTS
-    }
+    } | {s.field("name").text() for s in ctx.root.find_all(kind="type_spec")}
     for short, (path, alias) in OTEL_PACKAGES.items():
         imported = next((a or package_name(p) for a, p in keep if p == path), None)
-        if imported is None and short in local_names:
+        # `short` already means something else: a local, or another import (grpc's `codes`)
+        taken = short in local_names or any((a or package_name(p)) == short for a, p in keep if p != path)
+        if imported is None and taken:
             imported, alias = f"otel{short}", f"otel{short}"
         if imported is not None and imported != short and short in used:
-            requalified = _requalify(body, short, imported, only_members=short in local_names)
+            requalified = _requalify(body, short, imported, only_members=taken)
             if requalified != body:
                 body = requalified
                 used.add(imported)
@@ -77,8 +86,9 @@ def _qualifiers(root: SgNode) -> set[str]:
 
 
 def _requalify(body: str, short: str, alias: str, *, only_members: bool) -> str:
-    """`trace.X` → `oteltrace.X`. When `trace` is also a local, only for names the OTel package declares
-    (a local of a basic type, e.g. a slice, has no such members)."""
+    """`trace.X` → `oteltrace.X`. When `trace` also names a local or another import, only for names the
+    OTel package declares and the migrated code uses (a local slice has no members; grpc's `codes` has
+    `OK`, not `Ok`, and no `Error`)."""
     members = "|".join(OTEL_MEMBERS.get(short, ("$^",))) if only_members else "[A-Z]\\w*"
     return re.sub(rf"(?<![\w.]){short}\.(?=(?:{members})\b)", f"{alias}.", body)
 
@@ -91,7 +101,7 @@ OTEL_MEMBERS = {
         "Link",
         "WithAttributes",
         "WithSpanKind",
-        r"SpanKind\w+",
+        r"SpanKind\w*",
         "WithLinks",
         "WithTimestamp",
         "WithNewRoot",
@@ -104,7 +114,22 @@ OTEL_MEMBERS = {
     "codes": ("Error", "Ok", "Unset"),
     "otel": ("Tracer", "GetTextMapPropagator", "SetTracerProvider", "SetTextMapPropagator"),
     "baggage": ("NewMemberRaw", "FromContext", "ContextWithBaggage"),
-    "propagation": ("HeaderCarrier", "MapCarrier"),
+    "propagation": ("HeaderCarrier", "MapCarrier", "TraceContext", "Baggage", r"NewComposite\w+"),
+    # the constructors ot_tags.py, zipkin_calls.py and the set-up code write (an older semconv version
+    # imported next to it keeps its own names)
+    "semconv": (
+        "SchemaURL",
+        "ServiceName",
+        "ServicePeerName",
+        r"HTTP(?:RequestMethodKey|ResponseStatusCode|Route|RequestBodySize|ResponseBodySize)",
+        "URLFull",
+        "URLPath",
+        "NetworkPeerAddress",
+        r"DB(?:QueryText|Namespace|SystemNameKey)",
+        "MessagingDestinationName",
+        r"(?:Client|Server)(?:Address|Port)",
+        "RPCResponseStatusCode",
+    ),
 }
 
 

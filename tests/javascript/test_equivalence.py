@@ -70,3 +70,30 @@ def test_a_span_left_unended_on_the_error_path_is_caught(tmp_path: Path) -> None
     ]
     runs = run_programs(node, tmp_path, listing)
     assert normalise(runs["bad"]["spans"], "opentracing") != normalise(runs["legacy"]["spans"], "opentracing")
+
+
+def test_a_span_ended_before_its_promise_settles_is_caught(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """local-opaque-promise-cjs: without the run-time promise check, the spans end when the promises are
+    returned: the rejected read is not recorded (the trees differ) and the 30 ms wait is not in the span."""
+    case = FIXTURES / "zipkin" / "local-opaque-promise-cjs"
+    good = program(case, "expected").read_text()
+    check = "if (result && typeof result.then === 'function') {"
+    assert good.count(check) == 3
+    runs = run_once(
+        require_node(),
+        run_dir(tmp_path_factory),
+        {
+            "legacy": ("legacy", ".js", program(case, "input").read_text()),
+            "good": ("otel", ".js", good),
+            "early": ("otel", ".js", good.replace(check, "if (false) {")),
+        },
+    )
+    assert all(run["error"] is None for run in runs.values()), runs
+    legacy = normalise(runs["legacy"]["spans"], "zipkin")
+    assert normalise(runs["good"]["spans"], "zipkin") == legacy
+    assert normalise(runs["early"]["spans"], "zipkin") != legacy
+
+    def waited(name: str) -> float:
+        return next(s["durationMs"] for s in runs[name]["spans"] if s["name"] == "fetch-rate")
+
+    assert waited("good") >= 29 > waited("early")

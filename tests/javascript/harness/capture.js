@@ -141,6 +141,7 @@ function toRaw(item) {
       links: s.links.map((l) => (l.attributes || {})['opentracing.ref_type'] || null),
       service: s.resource.attributes['service.name'] || null,
       scope: s.instrumentationScope.name,
+      durationMs: s.duration[0] * 1e3 + s.duration[1] / 1e6,
     }];
   }
   if (item.lib === 'opentracing') {

@@ -25,12 +25,54 @@ from otmigrate.languages.javascript.zipkin_patterns import (
 )
 
 NO_STOP_TODO = "the zipkin span stopped elsewhere (no stop annotation here): end this span there"
+OPAQUE_TODO = (
+    "{value} may be a promise: zipkin ended the span when it settled, this span ends when it is returned"
+)
+# calls whose result is never a promise: builtins, and methods named like JavaScript's string / array ones
+SYNC_CALLS = re.compile(
+    r"(?:JSON|Math|Object|Array|Number|String)\.\w+|String|Number|Boolean|parseInt|parseFloat"
+)
+SYNC_METHODS = {
+    *("concat", "every", "filter", "find", "includes", "indexOf", "join", "map", "padEnd", "padStart"),
+    *("reduce", "replace", "slice", "some", "sort", "split", "toFixed", "toLowerCase", "toString"),
+    *("toUpperCase", "trim"),
+}
 ERROR_CATCH = (
     "{i}}} catch (err) {{\n"
     "{i}{u}span.recordException(err);\n"
     "{i}{u}span.setStatus({{ code: SpanStatusCode.ERROR, message: err.message }});\n"
     "{i}{u}throw err;\n"
 )
+# `>` marks one indent unit below the call's line; RESULT is a free name, COMPUTED the callback's statements
+RUN_TIME_CHECK = """\
+(span) => {
+>let RESULT;
+>try {
+COMPUTED
+>} catch (err) {
+>>span.recordException(err);
+>>span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+>>span.end();
+>>throw err;
+>}
+>// zipkin's local() ended the span when a returned promise settled
+>if (RESULT && typeof RESULT.then === 'function') {
+>>return RESULT.then(
+>>>(value) => {
+>>>>span.end();
+>>>>return value;
+>>>},
+>>>(err) => {
+>>>>span.recordException(err);
+>>>>span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+>>>>span.end();
+>>>>throw err;
+>>>},
+>>);
+>}
+>span.end();
+>return RESULT;
+}"""
 
 
 def convert_one_callback(ctx: TransformContext, source: str, root: SgNode, tracers: set[str]) -> str | None:
@@ -120,6 +162,67 @@ def _may_settle_later(value: SgNode) -> bool:
     )
 
 
+def _may_be_promise(value: SgNode, callback: SgNode, functions: dict[str, SgNode], seen: set[str]) -> bool:
+    """A returned value the code does not show to be synchronous: a call of a function from elsewhere
+    (or of one of this file's that may return such a value), directly or through a local constant."""
+    kind = value.kind()
+    if kind == "parenthesized_expression":
+        return any(_may_be_promise(v, callback, functions, seen) for v in value.named_children())
+    if kind == "ternary_expression":
+        branches = [value.field("consequence"), value.field("alternative")]
+        return any(b is not None and _may_be_promise(b, callback, functions, seen) for b in branches)
+    if kind == "binary_expression" and value.field("operator").text() in ("||", "&&", "??"):
+        sides = [value.field("left"), value.field("right")]
+        return any(_may_be_promise(v, callback, functions, seen) for v in sides)
+    if kind == "identifier":
+        initial = _local_constant(value.text(), callback)
+        return initial is not None and _may_be_promise(initial, callback, functions, seen)
+    if kind != "call_expression":
+        return False
+    function = value.field("function")
+    name = function.text()
+    if SYNC_CALLS.fullmatch(name) or (
+        function.kind() == "member_expression" and function.field("property").text() in SYNC_METHODS
+    ):
+        return False
+    helper, args = functions.get(name), jscode.args_of(value)
+    if name.endswith(".startActiveSpan") and args and args[-1].kind() in FUNCTIONS:
+        helper = args[-1]  # a span callback converted before: as sync as its callback
+    if helper is None or name in seen or helper.child(0).kind() == "async":
+        return True
+    body = helper.field("body")
+    values = (
+        [body]
+        if body.kind() != "statement_block"
+        else [r.named_children()[0] for r in _returns(helper) if r.named_children()]
+    )
+    return any(
+        _visible_promise(v, set()) or _may_be_promise(v, helper, functions, seen | {name}) for v in values
+    )
+
+
+def _local_constant(name: str, callback: SgNode) -> SgNode | None:
+    """The initial value of `const|let name = value` declared in the callback's own body."""
+    body = callback.field("body")
+    for statement in body.named_children() if body.kind() == "statement_block" else []:
+        if statement.kind() != "lexical_declaration":
+            continue
+        for declarator in statement.named_children():
+            if declarator.field("name") is not None and declarator.field("name").text() == name:
+                return declarator.field("value")
+    return None
+
+
+def _named_functions(root: SgNode) -> dict[str, SgNode]:
+    """This file's named functions, by name."""
+    found = {node.field("name").text(): node for node in root.find_all(kind="function_declaration")}
+    for declarator in root.find_all(kind="variable_declarator"):
+        value = declarator.field("value")
+        if value is not None and value.kind() in FUNCTIONS:
+            found[declarator.field("name").text()] = value
+    return found
+
+
 def _async_functions(root: SgNode) -> set[str]:
     names = set()
     for node in root.find_all(kind="function_declaration"):
@@ -140,10 +243,25 @@ def _convert_local(ctx: TransformContext, source: str, call: SgNode, style: jsco
     unit, indent = style.indent, jscode.indent_at(source, call.range().start.index)
     root = call.get_root().root()
     async_functions = _async_functions(root)
+    returns = _returns(callback) if body.kind() == "statement_block" else []
+    values = [r.named_children()[0] for r in returns if r.named_children()] if returns else [body]
+    promised = not is_async and any(_visible_promise(v, async_functions) for v in values)
+    functions = _named_functions(root)
+    opaque = (
+        [] if is_async or promised else [v for v in values if _may_be_promise(v, callback, functions, set())]
+    )
+    edits = [(*node_span(call.field("function").field("property")), "startActiveSpan")]
+    js.add_api_names(ctx, "SpanStatusCode")
+    ctx.migrated(
+        jscode.line_of(call), RULE_LOCAL, "tracer.local → startActiveSpan with end and error recording"
+    )
+    if opaque and (body.kind() != "statement_block" or _returns_last_only(body, returns)):
+        edits.append((*node_span(callback), _settled_at_run_time(source, callback, indent, unit)))
+        return jscode.apply_edits(source, edits)
+    if opaque:
+        reason = OPAQUE_TODO.format(value=opaque[0].text())
+        edits += js.todo(ctx, source, call, RULE_LOCAL, reason)
     if body.kind() == "statement_block":
-        returns = _returns(callback)
-        values = [r.named_children()[0] for r in returns if r.named_children()]
-        promised = not is_async and any(_visible_promise(v, async_functions) for v in values)
         awaits = [
             (v.range().start.index, v.range().start.index, "await ") for v in values if _may_settle_later(v)
         ]
@@ -152,7 +270,6 @@ def _convert_local(ctx: TransformContext, source: str, call: SgNode, style: jsco
             indent + unit * 2,
         )
     else:
-        promised = not is_async and _visible_promise(body, async_functions)
         awaited = (is_async or promised) and _may_settle_later(body)
         text = f"{indent}{unit * 2}return {'await ' if awaited else ''}{body.text()};"
     prefix = "async " if is_async or promised else ""
@@ -161,18 +278,34 @@ def _convert_local(ctx: TransformContext, source: str, call: SgNode, style: jsco
         + ERROR_CATCH.format(i=indent + unit, u=unit)
         + f"{indent}{unit}}} finally {{\n{indent}{unit * 2}span.end();\n{indent}{unit}}}\n{indent}}}"
     )
-    function = call.field("function")
-    js.add_api_names(ctx, "SpanStatusCode")
-    ctx.migrated(
-        jscode.line_of(call), RULE_LOCAL, "tracer.local → startActiveSpan with end and error recording"
-    )
-    return jscode.apply_edits(
-        source,
-        [
-            (*node_span(function.field("property")), "startActiveSpan"),
-            (*node_span(callback), converted),
-        ],
-    )
+    edits.append((*node_span(callback), converted))
+    return jscode.apply_edits(source, edits)
+
+
+def _returns_last_only(body: SgNode, returns: list[SgNode]) -> bool:
+    statements = [s for s in body.named_children() if s.kind() != "comment"]
+    return len(returns) == 1 and bool(statements) and node_span(returns[0]) == node_span(statements[-1])
+
+
+def _settled_at_run_time(source: str, callback: SgNode, indent: str, unit: str) -> str:
+    """The check zipkin's local() made at run time: a returned promise ends the span when it settles
+    (recording a rejection), any other value right away. The callback's value is its last statement."""
+    body = callback.field("body")
+    result = js.free_name(callback.text(), "result", "localResult")
+    inner = indent + unit * 2
+    if body.kind() == "statement_block":
+        last = [s for s in body.named_children() if s.kind() != "comment"][-1]
+        start = jscode.line_start(source, body.named_children()[0].range().start.index)
+        before = source[start : jscode.line_start(source, last.range().start.index)].rstrip()
+        computed = _indented(before, inner) + "\n" if before.strip() else ""
+        computed += f"{inner}{result} = {last.named_children()[0].text()};"
+    else:
+        computed = f"{inner}{result} = {body.text()};"
+    lines = []
+    for number, line in enumerate(RUN_TIME_CHECK.replace("RESULT", result).split("\n")):
+        depth = len(line) - len(line.lstrip(">"))
+        lines.append(line if number == 0 else indent + unit * depth + line[depth:])
+    return "\n".join(lines).replace(indent + "COMPUTED", computed)
 
 
 def _convert_child(

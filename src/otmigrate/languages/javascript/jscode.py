@@ -135,17 +135,29 @@ def enclosing_scope(node: SgNode) -> SgNode:
     return node.get_root().root()
 
 
-def todo_edit(source: str, node: SgNode, reason: str) -> Edit | None:
-    """`// TODO(otmigrate): reason` above the statement holding `node`, unless it is there already."""
-    start = statement_of(node).range().start.index
-    begin = line_start(source, start)
-    comment = f"// TODO(otmigrate): {reason}"
-    above = begin
-    while above > 0:  # the comment lines right above the statement
+def _comments_above(source: str, node: SgNode) -> list[str]:
+    """The `//` comment lines right above the statement holding `node`, stripped."""
+    above = line_start(source, statement_of(node).range().start.index)
+    found = []
+    while above > 0:
         previous = line_start(source, above - 1)
         if not source[previous:above].lstrip().startswith("//"):
             break
-        if source[previous:above].strip() == comment:
-            return None
+        found.append(source[previous:above].strip())
         above = previous
+    return found
+
+
+def has_todo(source: str, node: SgNode) -> bool:
+    """Whether the statement holding `node` already carries a TODO(otmigrate) comment."""
+    return any(line.startswith("// TODO(otmigrate):") for line in _comments_above(source, node))
+
+
+def todo_edit(source: str, node: SgNode, reason: str) -> Edit | None:
+    """`// TODO(otmigrate): reason` above the statement holding `node`, unless it is there already."""
+    start = statement_of(node).range().start.index
+    comment = f"// TODO(otmigrate): {reason}"
+    if comment in _comments_above(source, node):
+        return None
+    begin = line_start(source, start)
     return begin, begin, f"{indent_at(source, start)}{comment}\n"

@@ -2,8 +2,8 @@
 
 One handler, `migrate_opentracing`, runs the rewrite in steps; each step parses the current text,
 collects edits and applies them, so later steps see earlier results (extract → startSpan → span
-methods → null checks → span lifecycle). Every step recognises its own output and leaves it alone, which
-is what makes the engine's fixpoint settle.
+methods → null checks → span lifecycle → a TODO on any OpenTracing span method left). Every step
+recognises its own output and leaves it alone, which is what makes the engine's fixpoint settle.
 """
 
 from __future__ import annotations
@@ -32,12 +32,18 @@ from otmigrate.languages.javascript.jscode import (
     style_of,
     todo_edit,
 )
+from otmigrate.languages.javascript.leftovers import flag_legacy_calls
 from otmigrate.languages.javascript.lifecycle import end_spans_safely
 
 API = "@opentelemetry/api"
 START, METHODS, BAGGAGE = "js-opentracing-start-span", "js-opentracing-span-methods", "js-opentracing-baggage"
 PROPAGATION = "js-opentracing-inject-extract"  # the rule ids the changes are reported under
 REGISTER = "js-opentracing-init-global-tracer"
+FINISH, RENAME, LOG_EVENT = (
+    "js-opentracing-finish",
+    "js-opentracing-set-operation-name",
+    "js-opentracing-log-event",
+)
 API_NAMES = ("trace", "context", "propagation", "SpanKind", "SpanStatusCode")
 TEXT_FORMATS = {
     "FORMAT_HTTP_HEADERS": "http_headers",
@@ -48,7 +54,6 @@ REFERENCE_TYPES = {"childOf": "child_of", "followsFrom": "follows_from"}
 REFERENCE_CONSTANTS = {"REFERENCE_CHILD_OF": "child_of", "REFERENCE_FOLLOWS_FROM": "follows_from"}
 LEGACY_OPTIONS = {"childOf", "references", "tags"}
 OTEL_OPTIONS = {"attributes", "kind", "links", "root"}
-_SPAN_NAME = re.compile(r"(?i)span$")
 _SPAN_CONTEXT_NAME = re.compile(r"(?i)^(sc|ctx|spanctx)$|spancontext$|^parentcontext$")
 _KIND_OPTION = re.compile(r"\bkind:\s*SpanKind\.(\w+)")
 
@@ -198,6 +203,7 @@ def migrate_opentracing(ctx: TransformContext) -> str | None:
         _span_methods,
         _extracted_checks,
         end_spans_safely,
+        flag_legacy_calls,
     ]
     for step in steps:
         current = Step(ctx, source, names)
@@ -332,7 +338,7 @@ def _held(node: SgNode) -> str | None:
         name = node.field("property").text()  # type: ignore[union-attr]
     elif node.kind() != "identifier":
         return None
-    if _SPAN_NAME.search(name):
+    if span_refs.SPAN_NAME.search(name):
         return span_refs.SPAN
     return span_refs.SPAN_CONTEXT if _SPAN_CONTEXT_NAME.search(name) else None
 
@@ -706,15 +712,6 @@ def _call_text(call: SgNode, *args: str) -> str:
 # --- span methods ---------------------------------------------------------------------------------
 
 
-def _is_span(step: Step, receiver: SgNode) -> bool:
-    """A receiver that is a span: named …span, or a span by its binding in this file (span_refs)."""
-    name = receiver.text()
-    if receiver.kind() == "member_expression":
-        prop = receiver.field("property")
-        name = prop.text() if prop is not None else name
-    return _SPAN_NAME.search(name) is not None or span_refs.holds(receiver) == span_refs.SPAN
-
-
 def _span_methods(step: Step) -> None:
     handlers = {
         "setTag": _set_tag,
@@ -724,10 +721,13 @@ def _span_methods(step: Step) -> None:
         "getBaggageItem": _get_baggage,
         "setBaggageItem": _set_baggage,
         "tracer": _tracer,
+        "finish": _finish,
+        "setOperationName": _set_operation_name,
+        "logEvent": _log_event,
     }
     for call in step.root.find_all(kind="call_expression"):
         found = method_call(call)
-        if found is None or found[1] not in handlers or not _is_span(step, found[0]):
+        if found is None or found[1] not in handlers or not span_refs.is_span(found[0]):
             continue
         handlers[found[1]](step, call, found[0], args_of(call))
 
@@ -972,6 +972,35 @@ _BAGGAGE = (
 def _tracer(step: Step, call: SgNode, span: SgNode, args: list[SgNode]) -> None:
     if not args:
         step.todo(call, METHODS, "span.tracer() has no OpenTelemetry equivalent")
+
+
+def _finish(step: Step, call: SgNode, span: SgNode, args: list[SgNode]) -> None:
+    if len(args) <= 1:  # both take epoch milliseconds
+        text = f"{span.text()}.end({args[0].text() if args else ''})"
+        step.replace(call, text, FINISH, "span.finish(t) → span.end(t)")
+
+
+def _set_operation_name(step: Step, call: SgNode, span: SgNode, args: list[SgNode]) -> None:
+    if len(args) == 1:
+        text = f"{span.text()}.updateName({args[0].text()})"
+        step.replace(call, text, RENAME, "setOperationName(n) → updateName(n)")
+
+
+def _log_event(step: Step, call: SgNode, span: SgNode, args: list[SgNode]) -> None:
+    """logEvent(name[, payload]) → addEvent(name[, attributes]). A payload that is not an object literal is
+    left to a person: addEvent takes a number as the event's time, and attributes only as an object."""
+    if not args or len(args) > 2:
+        return
+    payload = args[1] if len(args) == 2 else None
+    if payload is not None and payload.kind() != "object":
+        reason = f"logEvent payload `{payload.text()}`: {_PAYLOAD}"
+        step.todo(call, LOG_EVENT, reason)
+        return
+    text = f"{span.text()}.addEvent({', '.join(a.text() for a in args)})"
+    step.replace(call, text, LOG_EVENT, "logEvent(name[, payload]) → addEvent(name[, attributes])")
+
+
+_PAYLOAD = "addEvent takes an object of attributes (a number is taken for the event time)"
 
 
 def _parent_context_name(step: Step, span: SgNode) -> str | None:

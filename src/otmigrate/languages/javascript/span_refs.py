@@ -10,6 +10,8 @@ to read, so the answer comes from the binding, where the file shows it: what a v
 
 from __future__ import annotations
 
+import re
+
 from ast_grep_py import SgNode
 
 from otmigrate.languages.javascript.jscode import args_of, method_call
@@ -27,12 +29,22 @@ _SPAN_CONTEXT_METHODS = {"toTraceId", "toSpanId"}
 _SPAN_CONTEXT_FIELDS = {"traceId", "spanId", "traceFlags"}
 _FUNCTION_KINDS = ("function_declaration", "function_expression", "arrow_function", "method_definition")
 _MAX_DEPTH = 4
+SPAN_NAME = re.compile(r"(?i)span$")
 
 
 def holds(node: SgNode) -> str | None:
     """SPAN, SPAN_CONTEXT or CONTEXT for an expression, when the file shows which; else None."""
     found = _holds(node, 0, frozenset())
     return None if found == _CYCLE else found
+
+
+def is_span(receiver: SgNode) -> bool:
+    """A method call's receiver that is a span: named …span, or a span by its binding in the file."""
+    name = receiver.text()
+    if receiver.kind() == "member_expression":
+        prop = receiver.field("property")
+        name = prop.text() if prop is not None else name
+    return SPAN_NAME.search(name) is not None or holds(receiver) == SPAN
 
 
 def _holds(node: SgNode, depth: int, seen: frozenset[tuple[int, int]]) -> str | None:

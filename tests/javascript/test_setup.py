@@ -23,7 +23,8 @@ from otmigrate.engine import rewrite_source
 from otmigrate.languages import LANGUAGES
 from otmigrate.rulefiles import load_rules
 
-from .jsharness import FIXTURES, program, require_node, stage
+from .jsharness import FIXTURES, NODE_MODULES, program, require_node, stage
+from .service_runs import rewrite
 
 PROBE = Path(__file__).parent / "setup_probe.js"
 MARK = "otmigrate-setup-probe: "
@@ -160,3 +161,36 @@ def test_span_callbacks_are_reported_on_the_users_lines() -> None:
             change,
             lines[change.line - 1],
         )
+
+
+TRACING_MODULE = """\
+const { initTracer } = require('jaeger-client');
+const tracer = initTracer({ serviceName: 'orders', sampler: { type: 'const', param: 1 } }, {});
+module.exports = { tracer };
+"""
+APP = """\
+const opentracing = require('opentracing');
+const { tracer } = require('./tracing');
+opentracing.initGlobalTracer(tracer);
+const span = opentracing.globalTracer().startSpan('work');
+span.finish();
+console.log('done');
+"""
+
+
+def test_a_tracer_set_up_in_another_module_still_runs(tmp_path: Path) -> None:
+    """The exported tracer survives its set-up's migration (a shorthand export is a use), and the
+    registration in the importing module is handled once: one TODO, since its set-up is not visible there."""
+    node = require_node()
+    (tmp_path / "tracing.js").write_text(TRACING_MODULE)
+    (tmp_path / "app.js").write_text(APP)
+    (tmp_path / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+    applied = rewrite(tmp_path, "--apply")
+    assert applied.returncode in (0, 1), applied.stderr
+    app = (tmp_path / "app.js").read_text()
+    assert app.count("TODO(otmigrate)") == 1 and "initGlobalTracer(tracer)" in app, app
+    assert "jaeger-client" not in (tmp_path / "tracing.js").read_text()
+    proc = subprocess.run(
+        [node, "app.js"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0 and proc.stdout == "done\n", proc.stderr

@@ -350,11 +350,13 @@ def finish_setups(source: str, ctx: TransformContext, setups: list[Setup]) -> st
 
 
 def drop_unused_tracers(source: str, variables: dict[str, str]) -> str:
-    """Remove `const tracer = trace.getTracer(...)` when nothing but its own declaration names it."""
+    """Remove `const tracer = trace.getTracer(...)` when nothing but its own declaration names it
+    (`module.exports = { tracer }` names it too)."""
     root = jscode.parse(source)
     edits = []
     for variable in variables:
-        uses = [i for i in root.find_all(kind="identifier") if i.text() == variable]
+        names = root.find_all(kind="identifier") + root.find_all(kind="shorthand_property_identifier")
+        uses = [i for i in names if i.text() == variable]
         if len(uses) == 1 and re.fullmatch(
             r"(?:const|let|var) \w+ = trace\.getTracer\(.*\);",
             (statement := jscode.statement_of(uses[0])).text(),

@@ -354,3 +354,50 @@ def test_a_file_the_rewrite_did_not_change_gets_no_safety_net_todo() -> None:
     """Its spans are still OpenTracing's, whose methods exist."""
     source = "const opentracing = require('opentracing');\nfunction f(q) {\n  q.current().finish();\n}\n"
     assert _rewrite(source, "x.js") == source
+
+
+NESTED_THROW = """\
+const opentracing = require('opentracing');
+const tracer = opentracing.globalTracer();
+function fail() {
+  throw new Error('backend down');
+}
+function handle() {
+  const outer = tracer.startSpan('outer');
+  const child = tracer.startSpan('child', { childOf: outer });
+  fail();
+  child.finish();
+  outer.finish();
+}
+try {
+  handle();
+} catch (err) {
+  console.log(err.message);
+}
+"""
+
+
+def test_a_throw_inside_nested_spans_of_one_block_still_ends_both(tmp_path: Path) -> None:
+    """Both spans get their try/finally (the inner one first, the outer one in the next round), so the
+    OTel run exports both, as the legacy MockTracer records both; with the inner try taken out (what the
+    lifecycle step wrote before), `child` is never ended and the trees differ."""
+    migrated = _rewrite(NESTED_THROW, "x.js")
+    assert migrated.count("} finally {") == 2
+    inner = "    try {\n      fail();\n    } finally {\n      child.end();\n    }\n"
+    assert inner in migrated
+    outer_only = migrated.replace(inner, "    fail();\n    child.end();\n")
+    listing = [
+        {"id": name, "file": str(stage(tmp_path, name, text, ".js")), "side": side}
+        for name, text, side in (
+            ("legacy", NESTED_THROW, "legacy"),
+            ("migrated", migrated, "otel"),
+            ("outer-only", outer_only, "otel"),
+        )
+    ]
+    runs = run_programs(require_node(), tmp_path, listing)
+    trees = {name: normalise(run["spans"], "opentracing") for name, run in runs.items()}
+    assert all(run["error"] is None and run["stdout"] == "backend down\n" for run in runs.values()), runs
+    assert [span["name"] for span in trees["legacy"]] == ["outer"]
+    assert [span["name"] for span in trees["legacy"][0]["children"]] == ["child"]
+    assert trees["migrated"] == trees["legacy"]
+    assert trees["outer-only"] != trees["legacy"]

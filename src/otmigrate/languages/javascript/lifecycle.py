@@ -25,9 +25,12 @@ _FUNCTIONS = ("arrow_function", "function_expression")
 
 
 def end_spans_safely(step: Step) -> None:
-    for declaration in step.root.find_all(kind="lexical_declaration"):
-        _guard(step, declaration)
-    for declaration in step.root.find_all(kind="variable_declaration"):
+    """One round: the spans declared last (the innermost of nested ones) first; a span whose wrap would
+    hold another span's edit waits for the next round, which sees that edit applied."""
+    declarations = step.root.find_all(kind="lexical_declaration") + step.root.find_all(
+        kind="variable_declaration"
+    )
+    for declaration in sorted(declarations, key=lambda d: d.range().start.index, reverse=True):
         _guard(step, declaration)
 
 
@@ -94,6 +97,10 @@ def _guard(step: Step, declaration: SgNode) -> None:
     if between[0].range().start.line == declaration.range().end.line or _ends_inside(between, span):
         step.todo(following[end], RULE, f"{span} is not ended when the code before this line throws")
         return
+    start = line_start(step.source, between[0].range().start.index)
+    stop = following[end].range().end.index
+    if any(start <= edit[0] < stop for edit in step.edits):
+        return  # a span inside is wrapped (or ended in .finally) this round: this one goes next round
     _wrap(step, declaration, span, between, following[end], following[end + 1 :])
 
 

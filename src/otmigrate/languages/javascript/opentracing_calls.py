@@ -206,10 +206,17 @@ def migrate_opentracing(ctx: TransformContext) -> str | None:
         flag_legacy_calls,
     ]
     for step in steps:
-        current = Step(ctx, source, names)
-        step(current)
-        source = current.result()
+        for _ in range(_LIFECYCLE_ROUNDS if step is end_spans_safely else 1):
+            current = Step(ctx, source, names)
+            step(current)
+            done, source = source, current.result()
+            if source == done:
+                break
     return source if source != ctx.source else None
+
+
+_LIFECYCLE_ROUNDS = 8
+"""The lifecycle step wraps the innermost of nested spans first, and the outer one in a later round."""
 
 
 # --- initGlobalTracer -----------------------------------------------------------------------------

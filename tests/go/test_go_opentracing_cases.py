@@ -157,6 +157,50 @@ def test_package_level_functions_and_types_named_like_new_packages_get_aliased_i
     assert rewrite(out, "svc/run.go").text == out
 
 
+GRPC_LIKE = """package main
+
+import (
+	"context"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
+)
+
+type writer struct{ m map[string]string }
+
+func (w writer) Set(k, v string) { w.m[k] = v }
+
+var componentTag = opentracing.Tag{Key: string(ext.Component), Value: "gRPC"}
+
+func call(ctx context.Context, tracer opentracing.Tracer, w writer) {
+	span := tracer.StartSpan("call", componentTag)
+	defer span.Finish()
+	_ = tracer.Inject(span.Context(), opentracing.HTTPHeaders, w)
+}
+
+func extract(tracer opentracing.Tracer, w writer) (opentracing.SpanContext, error) {
+	return tracer.Extract(opentracing.HTTPHeaders, w)
+}
+"""
+
+
+def test_todos_name_what_is_missing():
+    """As go-grpc writes it: a Tag kept in a variable, a carrier of its own type, Extract returned."""
+    outcome = rewrite(GRPC_LIKE, "svc/grpc.go")
+    todos = [line.strip() for line in outcome.text.splitlines() if "TODO(otmigrate)" in line]
+    assert [t.split(": ", 1)[1].split(":")[0] for t in todos] == [
+        "start option `componentTag` is not written out (a variable or a call)",
+        "Inject",
+        "Extract used as a value",
+    ]
+    assert "carrier `w` is no HTTPHeadersCarrier / TextMapCarrier" in todos[1]
+    assert sorted((c.line, c.rule) for c in outcome.changes if c.kind == "manual") == [
+        (17, "go-opentracing-start-options"),
+        (19, "go-opentracing-inject-extract"),
+        (23, "go-opentracing-inject-extract"),
+    ]
+
+
 SOURCES = {case_id(case): (case / "input.go").read_text() for case in cases()}
 
 

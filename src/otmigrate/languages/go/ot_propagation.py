@@ -82,6 +82,22 @@ def migrate_extracts(p: Pass) -> None:
             "go-opentracing-inject-extract",
             "Extract → propagator Extract returning a context",
         )
+    _extract_values(p)
+
+
+def _extract_values(p: Pass) -> None:
+    """An Extract whose two results are not assigned (`return tracer.Extract(...)`): OTel's returns one
+    context, which the callers must use instead of a SpanContext and an error."""
+    for call in p.root.find_all(kind="call_expression"):
+        args = arguments(call)
+        legacy = call_name(call).endswith(".Extract") and len(args) == 2 and _format(p, args[0]) is not None
+        if legacy and not p.is_claimed(call):
+            p.manual(
+                call,
+                "go-opentracing-inject-extract",
+                "Extract used as a value: otel.GetTextMapPropagator().Extract(ctx, carrier) returns a "
+                "context (no error); make the callers start from it",
+            )
 
 
 def _base(p: Pass, carrier_node: SgNode, at: SgNode) -> str:
@@ -143,22 +159,28 @@ def migrate_injects(p: Pass) -> None:
         target = carrier(p, args[2], fmt) if fmt in FORMATS else None
         ctx = _span_context(p, args[0], call)
         stmt, check = _inject_statement(call)
-        if target is None or ctx is None or stmt is None:
+        if fmt == "Binary":
+            reason = "opentracing.Binary has no OTel equivalent"
+        elif target is None:
             reason = (
-                "opentracing.Binary has no OTel equivalent"
-                if fmt == "Binary"
-                else "Inject: pass the span's context to otel.GetTextMapPropagator().Inject"
+                f"Inject: carrier `{args[2].text()}` is no HTTPHeadersCarrier / TextMapCarrier otmigrate can "
+                "see: otel.GetTextMapPropagator().Inject needs a propagation.TextMapCarrier (Get, Set, Keys)"
             )
-            p.manual(call, "go-opentracing-inject-extract", reason)
+        elif ctx is None:
+            reason = f"Inject: `{args[0].text()}` is not the Context() of a span otmigrate knows"
+        elif stmt is None:
+            reason = "Inject: its error is used beyond `if err != nil` (OTel's Inject cannot fail)"
+        else:
+            if check is not None:
+                p.remove(check)
+            p.edit(
+                stmt,
+                f"{PROPAGATOR}.Inject({ctx}, {target})",
+                "go-opentracing-inject-extract",
+                "Inject → propagator Inject (it cannot fail)",
+            )
             continue
-        if check is not None:
-            p.remove(check)
-        p.edit(
-            stmt,
-            f"{PROPAGATOR}.Inject({ctx}, {target})",
-            "go-opentracing-inject-extract",
-            "Inject → propagator Inject (it cannot fail)",
-        )
+        p.manual(call, "go-opentracing-inject-extract", reason)
 
 
 def _span_context(p: Pass, node: SgNode, at: SgNode) -> str | None:
@@ -170,9 +192,9 @@ def _span_context(p: Pass, node: SgNode, at: SgNode) -> str | None:
         or fn.field("field").text() not in ("Context", "SpanContext")
     ):
         return None
-    span = fn.field("operand").text()
-    if not p.is_span(span):
+    if not p.is_span(fn.field("operand")):  # a node: `h.sp` is a span by its field's declared type
         return None
+    span = fn.field("operand").text()
     start = p.start_of(span, at)
     if start is not None and start.ctx_out not in (None, "_") and start.function == enclosing_function(at):
         return start.ctx_out

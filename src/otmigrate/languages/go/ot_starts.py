@@ -14,8 +14,10 @@ from otmigrate.languages.go.source_edits import (
     arguments,
     call_arguments,
     call_name,
+    enclosing_function,
     in_function_body,
     named,
+    sides,
 )
 from otmigrate.languages.go.type_inference import type_of
 
@@ -46,6 +48,7 @@ class StartOptions:
     parent: str | None = None  # the context to start from, when a reference names the parent
     kind: str | None = None
     unsafe: bool = False  # an attribute value of unknown type, stringified
+    problem: str | None = None  # why an option cannot be translated (then the start stays, with a TODO)
 
 
 def migrate_starts(p: Pass) -> None:
@@ -86,8 +89,10 @@ def _rewrite_start(p: Pass, start: SpanStart) -> None:
             return  # not an opentracing tracer (zipkin-go's StartSpan is the jaeger/zipkin half's)
         name, rest = args[0], args[1:]
     opts = start_options(p, rest, stmt)
-    if opts is None or (from_context and opts.parent is not None):
-        p.manual(stmt, "go-opentracing-start-options", "a start option with no OTel translation")
+    if opts.problem is None and from_context and opts.parent is not None:
+        opts.problem = "a ChildOf / FollowsFrom reference next to a context: pick the parent and call Start"
+    if opts.problem is not None:
+        p.manual(stmt, "go-opentracing-start-options", opts.problem)
         return
     if opts.unsafe and not p.ctx.unsafe:
         p.unsafe(
@@ -143,40 +148,54 @@ def _unknown_tracer_todo(p: Pass, node: SgNode) -> None:
     )
 
 
-def start_options(p: Pass, args: list[SgNode], at: SgNode) -> StartOptions | None:
-    """StartSpanOptions → OTel SpanStartOptions; None when one cannot be translated."""
+def start_options(p: Pass, args: list[SgNode], at: SgNode) -> StartOptions:
+    """StartSpanOptions → OTel SpanStartOptions; `problem` says which one cannot be translated."""
     out = StartOptions()
     for arg in args:
-        text, fn = arg.text(), call_name(arg)
-        inner = arguments(arg) if fn else []
-        ext_member = p.member_of(text, "ext")
-        if ext_member in KINDS:
-            out.kind = KINDS[ext_member]
-            out.options.append(with_kind(out.kind))
-        elif p.is_q(fn, "opentracing", "ChildOf", "FollowsFrom") or p.is_q(fn, "ext", "RPCServerOption"):
-            ref = reference(p, inner[0], at) if len(inner) == 1 else None
-            if ref is None:
-                return None
-            parent, span_context = ref
-            if p.is_q(fn, "opentracing", "FollowsFrom"):
-                out.options.append(FOLLOWS_FROM.format(span_context))
-            elif out.parent is not None:
-                return None  # two ChildOf references: OTel has one parent
-            if p.is_q(fn, "ext", "RPCServerOption"):
-                out.kind = "server"
-                out.options.append(with_kind("server"))
-            if out.parent is None or p.is_q(fn, "opentracing", "ChildOf"):
-                out.parent = parent
-        elif p.is_q(fn, "opentracing", "StartTime") and len(inner) == 1:
-            out.options.append(f"trace.WithTimestamp({inner[0].text()})")
-        elif arg.kind() == "composite_literal" and p.is_q(arg.field("type"), "opentracing", "Tag", "Tags"):
-            attrs = _literal_tags(p, arg, out)
-            if attrs is None:
-                return None
-            out.options.append(f"trace.WithAttributes({', '.join(attrs)})")
-        else:
-            return None
+        out.problem = _option(p, arg, at, out)
+        if out.problem is not None:
+            break
     return out
+
+
+def _option(p: Pass, arg: SgNode, at: SgNode, out: StartOptions) -> str | None:
+    """Add one legacy option to `out`; the reason when it has no translation."""
+    text, fn = arg.text(), call_name(arg)
+    inner = arguments(arg) if fn else []
+    ext_member = p.member_of(text, "ext")
+    if ext_member in KINDS:
+        out.kind = KINDS[ext_member]
+        out.options.append(with_kind(out.kind))
+    elif p.is_q(fn, "opentracing", "ChildOf", "FollowsFrom") or p.is_q(fn, "ext", "RPCServerOption"):
+        ref = reference(p, inner[0], at) if len(inner) == 1 else None
+        if ref is None:
+            return (
+                f"{text}: otmigrate cannot tell that the reference is a span context "
+                "(a span's Context(), or a variable declared as one)"
+            )
+        parent, span_context = ref
+        if p.is_q(fn, "opentracing", "FollowsFrom"):
+            out.options.append(FOLLOWS_FROM.format(span_context))
+        elif out.parent is not None:
+            return "two ChildOf references: an OTel span has one parent (keep one, link the other)"
+        if p.is_q(fn, "ext", "RPCServerOption"):
+            out.kind = "server"
+            out.options.append(with_kind("server"))
+        if out.parent is None or p.is_q(fn, "opentracing", "ChildOf"):
+            out.parent = parent
+    elif p.is_q(fn, "opentracing", "StartTime") and len(inner) == 1:
+        out.options.append(f"trace.WithTimestamp({inner[0].text()})")
+    elif arg.kind() == "composite_literal" and p.is_q(arg.field("type"), "opentracing", "Tag", "Tags"):
+        attrs = _literal_tags(p, arg, out)
+        if attrs is None:
+            return f"{text}: an error / span.kind / sampling.priority tag, or a key otmigrate cannot read"
+        out.options.append(f"trace.WithAttributes({', '.join(attrs)})")
+    else:
+        return (
+            f"start option `{text}` is not written out (a variable or a call): "
+            "otmigrate translates ChildOf, FollowsFrom, Tag{}, Tags{}, StartTime and span kinds in place"
+        )
+    return None
 
 
 def _literal_tags(p: Pass, literal: SgNode, out: StartOptions) -> list[str] | None:
@@ -216,9 +235,23 @@ def reference(p: Pass, ref: SgNode, at: SgNode) -> tuple[str, str] | None:
     if ref.text() in p.extracted:
         ctx = p.extracted[ref.text()]
         return ctx, f"trace.SpanContextFromContext({ctx})"
-    if p.types.get(ref.text(), "").endswith("SpanContext"):
+    value = _local_value(ref.text(), at)
+    typ = (type_of(value, p.types) if value is not None else None) or p.types.get(ref.text(), "")
+    if typ.endswith("SpanContext"):
         return f"trace.ContextWithSpanContext({base}, {ref.text()})", ref.text()
     return None
+
+
+def _local_value(name: str, at: SgNode) -> SgNode | None:
+    """What the last `name := value` before `at` in its function assigned: a local's own type beats the
+    file-wide one of the name (`ctx` is a context.Context parameter elsewhere, a SpanContext here)."""
+    function = enclosing_function(at)
+    found = None
+    for decl in function.find_all(kind="short_var_declaration") if function is not None else []:
+        left, right = sides(decl)
+        if decl.range().end.index < at.range().start.index and len(left) == len(right):
+            found = next((v for n, v in zip(left, right, strict=True) if n.text() == name), found)
+    return found
 
 
 def kind_settings(p: Pass, start: SpanStart) -> list[tuple[str, SgNode]]:

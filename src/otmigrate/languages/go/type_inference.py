@@ -40,6 +40,14 @@ def declared_types(root: SgNode) -> dict[str, str]:
         result = f.field("result")
         if result is not None and result.kind() != "parameter_list":
             types[f"{f.field('name').text()}()"] = result.text()  # what a call to it returns
+        elif result is not None:  # (T1, T2): the i-th value of a call to it, as `f()#i`
+            results = [
+                r.field("type").text()
+                for r in result.find_all(kind="parameter_declaration")
+                for _ in range(max(1, sum(c.kind() == "identifier" for c in r.children())))
+            ]
+            for i, typ in enumerate(results):
+                types[f"{f.field('name').text()}()#{i}"] = typ
     for p in root.find_all(kind="parameter_declaration"):
         t = p.field("type")
         for n in p.children():
@@ -63,6 +71,11 @@ def declared_types(root: SgNode) -> dict[str, str]:
             for name, value in zip(left, right, strict=True):
                 typ = literal_type(value, types)
                 if typ:
+                    types.setdefault(name.text(), typ)
+        elif len(right) == 1:  # sc, err := extractSpanContext(...)
+            for i, name in enumerate(left):
+                typ = types.get(f"{call_name(right[0])}()#{i}")
+                if typ and name.text() != "_":
                     types.setdefault(name.text(), typ)
     for clause in root.find_all(kind="range_clause"):
         _range_types(clause, types)
@@ -113,6 +126,9 @@ def literal_type(node: SgNode, types: dict[str, str] | None = None) -> str | Non
         return named(node.field("arguments").children())[0].text()
     if fn.endswith(_STRING_RESULTS):
         return "string"
+    if fn.endswith((".Context", ".SpanContext")) and types is not None:  # span.Context() → its SpanContext
+        receiver = type_of(node.field("function").field("operand"), types) or ""
+        return receiver.removesuffix("Span") + "SpanContext" if receiver.endswith(".Span") else None
     if kind == "composite_literal":
         return node.field("type").text()
     if kind == "binary_expression" and node.field("operator").text() in _COMPARISONS:

@@ -22,7 +22,9 @@ class Style:
     indent: str  # one indentation level
 
     def string(self, value: str) -> str:
-        return f"{self.quote}{value}{self.quote}"
+        """A string literal of `value` (escaped: a configured name may hold anything)."""
+        escaped = value.replace("\\", "\\\\").replace(self.quote, "\\" + self.quote).replace("\n", "\\n")
+        return f"{self.quote}{escaped}{self.quote}"
 
     def object(self, pairs: list[str]) -> str:
         """A one-line object literal."""

@@ -34,11 +34,12 @@ from otmigrate.languages.javascript.jscode import (
 )
 from otmigrate.languages.javascript.leftovers import flag_legacy_calls
 from otmigrate.languages.javascript.lifecycle import end_spans_safely
+from otmigrate.languages.javascript.tracer_name import tracer_name
 
 API = "@opentelemetry/api"
 START, METHODS, BAGGAGE = "js-opentracing-start-span", "js-opentracing-span-methods", "js-opentracing-baggage"
 PROPAGATION = "js-opentracing-inject-extract"  # the rule ids the changes are reported under
-REGISTER = "js-opentracing-init-global-tracer"
+REGISTER, GLOBAL = "js-opentracing-init-global-tracer", "js-opentracing-global-tracer"
 FINISH, RENAME, LOG_EVENT = (
     "js-opentracing-finish",
     "js-opentracing-set-operation-name",
@@ -196,6 +197,7 @@ def migrate_opentracing(ctx: TransformContext) -> str | None:
     names = LegacyNames.of(ctx)
     source = ctx.source
     steps: list[Callable[[Step], None]] = [
+        _global_tracers,
         _registrations,
         thread_baggage,
         _propagation,
@@ -219,7 +221,16 @@ _LIFECYCLE_ROUNDS = 8
 """The lifecycle step wraps the innermost of nested spans first, and the outer one in a later round."""
 
 
-# --- initGlobalTracer -----------------------------------------------------------------------------
+# --- globalTracer / initGlobalTracer --------------------------------------------------------------
+
+
+def _global_tracers(step: Step) -> None:
+    """globalTracer() → trace.getTracer(name): a proxy to whichever provider gets registered."""
+    name = step.style.string(tracer_name(step.ctx.path, step.ctx.settings))
+    for call in step.root.find_all(kind="call_expression"):
+        if step.names.export(call.field("function")) == "globalTracer" and not args_of(call):
+            text = f"trace.getTracer({name})"
+            step.replace(call, text, GLOBAL, f"globalTracer() → {text}")
 
 
 def _registrations(step: Step) -> None:

@@ -177,7 +177,9 @@ def test_an_unknown_parent_expression_is_taken_for_a_span_with_a_todo() -> None:
     assert "trace.setSpan(context.active(), pick())" in out
 
 
-def test_init_global_tracer_is_left_to_the_jaeger_set_up_or_gets_a_todo() -> None:
+def test_init_global_tracer_of_a_set_up_function_keeps_the_set_up_call_only() -> None:
+    """makeTracer is a jaeger set-up function (converted by js-jaeger-setup, which registers the provider):
+    the registration goes, the set-up call stays; a tracer that is not visible here keeps a TODO."""
     source = """\
 const opentracing = require('opentracing');
 const { initTracer } = require('jaeger-client');
@@ -189,17 +191,35 @@ opentracing.initGlobalTracer(makeTracer('svc'));
 opentracing.initGlobalTracer(new MockTracer());
 """
     outcome = rewrite_source(source, "x.js", JS, _rules(), Settings())
-    manual = sorted(c.message.split(":")[0] for c in outcome.changes if c.rule == REGISTER)
-    assert manual == [
-        "OpenTelemetry registers a TracerProvider, not a tracer",  # the MockTracer
-        "this is an OpenTelemetry tracer now and its set-up registers the provider",  # jaeger's set-up ran
-    ]
-    for registration in (
-        "opentracing.initGlobalTracer(makeTracer('svc'))",
-        "opentracing.initGlobalTracer(new MockTracer())",
-    ):
-        before = outcome.text.split(registration)[0].splitlines()[-1]
-        assert before.startswith("// TODO(otmigrate): "), before
+    manual = [c.message.split(":")[0] for c in outcome.changes if c.rule == REGISTER and c.kind == "manual"]
+    assert manual == ["OpenTelemetry registers a TracerProvider, not a tracer"]  # the MockTracer
+    assert "\nmakeTracer('svc');\n" in outcome.text
+    assert "initGlobalTracer(makeTracer('svc'))" not in outcome.text
+    before = outcome.text.split("opentracing.initGlobalTracer(new MockTracer())")[0].splitlines()[-1]
+    assert before.startswith("// TODO(otmigrate): "), before
+
+
+@pytest.mark.parametrize(
+    ("registration", "left"),
+    [
+        ("opentracing.initGlobalTracer(makeTracer('svc'));", "makeTracer('svc');"),
+        ("const t = makeTracer('b');\nopentracing.initGlobalTracer(t);", "const t = makeTracer('b');"),
+        ("opentracing.initGlobalTracer(trace.getTracer('x'));", ""),
+    ],
+    ids=["set-up-call", "variable", "get-tracer"],
+)
+def test_init_global_tracer_of_an_opentelemetry_tracer_goes(registration: str, left: str) -> None:
+    source = f"""\
+const opentracing = require('opentracing');
+const {{ trace }} = require('@opentelemetry/api');
+function makeTracer(name) {{
+  return trace.getTracer(name);
+}}
+{registration}
+"""
+    out = _rewrite(source, "x.js")
+    assert out.endswith(f"}}\n{left}\n" if left else "}\n")
+    assert "opentracing" not in out
 
 
 def test_a_span_kind_set_in_an_inner_block_is_not_hoisted() -> None:

@@ -235,13 +235,14 @@ def _global_tracers(step: Step) -> None:
 
 def _registrations(step: Step) -> None:
     """initGlobalTracer(t): a jaeger-client tracer's is the set-up rewrite's (jaeger_setup.py drops it once
-    the provider registers itself); any other tracer is left with a TODO, OTel registers providers."""
+    the provider registers itself); an OpenTelemetry tracer's goes; any other tracer is left with a TODO,
+    OTel registers providers."""
     for call in step.root.find_all(kind="call_expression"):
         if step.names.export(call.field("function")) != "initGlobalTracer":
             continue
         args = args_of(call)
         made_by = _tracer_made_by(step, args[0]) if len(args) == 1 else None
-        if made_by == "jaeger":
+        if made_by == "jaeger" or (made_by == "otel" and _drop_registration(step, call, args[0])):
             continue
         step.todo(call, REGISTER, _REGISTERED if made_by == "otel" else _REGISTER)
 
@@ -254,6 +255,24 @@ _REGISTERED = (
     "this is an OpenTelemetry tracer now and its set-up registers the provider: drop initGlobalTracer "
     "(keep the set-up call)"
 )
+
+
+def _drop_registration(step: Step, call: SgNode, tracer: SgNode) -> bool:
+    """`initGlobalTracer(t);` of an OpenTelemetry tracer goes (the provider registers itself); a set-up
+    function's call stays as a statement (`initGlobalTracer(make('svc'))` → `make('svc');`). False when the
+    call is inside an expression."""
+    statement = call.parent()
+    if statement is None or statement.kind() != "expression_statement":
+        return False
+    message = "initGlobalTracer(an OpenTelemetry tracer) goes: its set-up registers the provider"
+    function = tracer.field("function") if tracer.kind() == "call_expression" else None
+    if function is not None and function.text() != "trace.getTracer":
+        step.replace(call, tracer.text(), REGISTER, message)
+        return True
+    r = statement.range()
+    end = r.end.index + (1 if step.source[r.end.index : r.end.index + 1] == "\n" else 0)
+    step.edit((line_start(step.source, r.start.index), end, ""), line_of(call), REGISTER, message)
+    return True
 
 
 def _tracer_made_by(step: Step, node: SgNode) -> str | None:

@@ -15,7 +15,7 @@ import json
 from ast_grep_py import SgNode
 
 from otmigrate.engine import TransformContext
-from otmigrate.languages.javascript import jscode
+from otmigrate.languages.javascript import jscode, span_refs
 from otmigrate.languages.javascript import sdk_setup as js
 from otmigrate.languages.javascript.sdk_setup import Setup
 
@@ -51,6 +51,7 @@ def migrate_jaeger(ctx: TransformContext) -> str | None:
     rule = ctx.rules[0] if ctx.rules else RULE
     codecs, edits, registrations = _b3_codecs(ctx, source)
     tracers: dict[str, str] = {}  # tracer variable -> its provider variable
+    setup_functions: set[str] = set()  # functions returning a tracer they set up (now: a provider's)
     setups: list[Setup] = []
     for number, call in enumerate(calls):
         statement = jscode.statement_of(call)
@@ -67,6 +68,7 @@ def migrate_jaeger(ctx: TransformContext) -> str | None:
         setups.append(setup)
         indent = jscode.indent_at(source, statement.range().start.index)
         if returned:
+            setup_functions.update(_function_name(statement))
             setup.todos.append(RETURNED_TODO)
             ctx.manual(jscode.line_of(call), rule, RETURNED_TODO)
         text = setup.render(indent)
@@ -80,6 +82,7 @@ def migrate_jaeger(ctx: TransformContext) -> str | None:
         edits.append((statement.range().start.index, statement.range().end.index, text.lstrip()))
         ctx.migrated(jscode.line_of(call), rule, "jaeger tracer set-up → NodeTracerProvider set-up")
     edits += _tracer_uses(ctx, source, tracers, registrations)
+    edits += _set_up_registrations(ctx, source, setup_functions)
     return js.finish_setups(js.drop_unused_tracers(jscode.apply_edits(source, edits), tracers), ctx, setups)
 
 
@@ -105,6 +108,41 @@ def _is_returned(statement: SgNode, call: SgNode) -> bool:
     """`return initTracer(...)` in a set-up function: the provider is made there, the tracer returned."""
     values = statement.named_children() if statement.kind() == "return_statement" else []
     return len(values) == 1 and values[0].range() == call.range()
+
+
+def _function_name(statement: SgNode) -> list[str]:
+    """The name of the function `statement` returns from: `function make()` or `const make = () => …`."""
+    function = jscode.enclosing_scope(statement).parent()
+    if function is not None and function.kind() in ("arrow_function", "function_expression"):
+        function = function.parent()
+    name = function.field("name") if function is not None else None
+    return [name.text()] if name is not None and name.kind() == "identifier" else []
+
+
+def _set_up_registrations(ctx: TransformContext, source: str, setup_functions: set[str]) -> list:
+    """`initGlobalTracer(make(...))` → `make(...)`, and `initGlobalTracer(t);` goes for `t = make(...)`,
+    where `make` is a set-up function of this file: the provider it makes registers itself now."""
+    edits: list = []
+    for call in ctx.root.find_all(kind="call_expression"):
+        args = jscode.args_of(call)
+        if not _callee(call).endswith("initGlobalTracer") or len(args) != 1:
+            continue
+        values = span_refs.assigned_values(args[0]) if args[0].kind() == "identifier" else []
+        statement = jscode.statement_of(call)
+        if args[0].kind() == "call_expression" and _callee(args[0]) in setup_functions:
+            edits.append((call.range().start.index, call.range().end.index, args[0].text()))
+        elif (
+            values
+            and all(v.kind() == "call_expression" and _callee(v) in setup_functions for v in values)
+            and statement.kind() == "expression_statement"
+        ):
+            edits.append((*js.full_lines(source, statement), ""))
+        else:
+            continue
+        ctx.migrated(
+            jscode.line_of(call), RULE, "initGlobalTracer(tracer) goes: the set-up registers its provider"
+        )
+    return edits
 
 
 def _is_statement_call(statement: SgNode, call: SgNode) -> bool:

@@ -244,17 +244,43 @@ def _registrations(step: Step) -> None:
         made_by = _tracer_made_by(step, args[0]) if len(args) == 1 else None
         if made_by == "jaeger" or (made_by == "otel" and _drop_registration(step, call, args[0])):
             continue
-        step.todo(call, REGISTER, _REGISTERED if made_by == "otel" else _REGISTER)
+        if made_by == "otel":
+            step.todo(call, REGISTER, _REGISTERED)
+        else:
+            imported = len(args) == 1 and _from_relative_module(step.root, args[0])
+            step.todo(call, REGISTER, _REGISTER_IMPORTED if imported else _REGISTER)
 
 
 _REGISTER = (
     "OpenTelemetry registers a TracerProvider, not a tracer: set up the SDK (new NodeTracerProvider({...})"
     ".register() from @opentelemetry/sdk-trace-node, with this tracer's exporter), then drop this call"
 )
+_REGISTER_IMPORTED = (
+    "if this tracer comes from a jaeger-client / zipkin set-up that otmigrate migrated, its provider "
+    "registers itself: drop this call; otherwise set up the SDK (new NodeTracerProvider({...}).register() "
+    "from @opentelemetry/sdk-trace-node, with this tracer's exporter) and drop it"
+)
 _REGISTERED = (
     "this is an OpenTelemetry tracer now and its set-up registers the provider: drop initGlobalTracer "
     "(keep the set-up call)"
 )
+
+
+_DECLARATIONS = ("import_statement", "lexical_declaration", "variable_declaration")
+_RELATIVE_MODULE = re.compile(r"""(?:from\s*|require\(\s*)['"]\.""")
+
+
+def _from_relative_module(root: SgNode, node: SgNode) -> bool:
+    """Whether `node` is a name the file imports or requires from one of the project's own modules."""
+    if node.kind() != "identifier":
+        return False
+    for statement in root.children():
+        if statement.kind() in _DECLARATIONS and _RELATIVE_MODULE.search(statement.text()):
+            bound = statement.find_all(kind="identifier")
+            bound += statement.find_all(kind="shorthand_property_identifier_pattern")
+            if any(name.text() == node.text() for name in bound):
+                return True
+    return False
 
 
 def _drop_registration(step: Step, call: SgNode, tracer: SgNode) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import libcst as cst
 
 TODO_PREFIX = "# TODO(otmigrate): "
@@ -85,6 +87,19 @@ def with_todo(node: cst.BaseStatement, reason: str) -> cst.BaseStatement:
         return node
     lines.append(cst.EmptyLine(comment=cst.Comment(text)))
     return node.with_changes(leading_lines=lines)
+
+
+def with_reported_todos(
+    node: cst.BaseStatement, todos: Iterable[tuple[str, int]], report: Callable[[str, int, str], None]
+) -> cst.BaseStatement:
+    """`node` with a TODO above it for each (reason, line); a TODO is reported as manual only when it is
+    written, not when an earlier pass already left it there."""
+    for reason, line in todos:
+        marked = with_todo(node, reason)
+        if marked is not node:
+            report("manual", line, reason)
+        node = marked
+    return node
 
 
 def names_used(node: cst.CSTNode) -> set[str]:

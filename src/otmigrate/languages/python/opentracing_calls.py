@@ -24,7 +24,7 @@ from otmigrate.languages.python.cst import (
     names_used,
     nanoseconds,
     qualified,
-    with_todo,
+    with_reported_todos,
 )
 
 # opentracing.ext.tags: constant -> the tag key or value it stands for.
@@ -147,10 +147,7 @@ class OpenTracingCalls(cst.CSTTransformer):
         if reason is None:
             self._report("migrated", line, "span lifetime made explicit (with block or try/finally)")
             return statement
-        marked = with_todo(statement, reason)
-        if marked is not statement:
-            self._report("manual", line, reason)
-        return marked
+        return with_reported_todos(statement, [(reason, line)], self._report)
 
     # --- analysis, top-down ------------------------------------------------------------------------
 
@@ -377,11 +374,7 @@ class OpenTracingCalls(cst.CSTTransformer):
 
     def _flush_todos(self, node: cst.BaseStatement) -> cst.BaseStatement:
         """Attach the TODOs of the calls in this statement; report each the first time it is written."""
-        for reason, line in self.todos:
-            marked = with_todo(node, reason)
-            if marked is not node:
-                self._report("manual", line, reason)
-            node = marked
+        node = with_reported_todos(node, self.todos, self._report)
         self.todos = []
         return node
 

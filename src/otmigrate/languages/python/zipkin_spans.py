@@ -25,6 +25,7 @@ from otmigrate.languages.python.cst import (
     nanoseconds,
     qualified,
     stmt,
+    with_reported_todos,
     with_todo,
 )
 from otmigrate.languages.python.opentracing_calls import SEMCONV
@@ -93,11 +94,7 @@ class ZipkinSpans(cst.CSTTransformer):
         self.todos.append((reason, self._line(node)))
 
     def _flush(self, node):
-        for reason, line in self.todos:
-            marked = with_todo(node, reason)
-            if marked is not node:
-                self._report("manual", line, reason)
-            node = marked
+        node = with_reported_todos(node, self.todos, self._report)
         self.todos = []
         return node
 

@@ -119,13 +119,13 @@ def rewrite_paths(
 def uncommitted(files: list[Path]) -> set[Path]:
     """The files git reports as modified or untracked; none outside a git work tree or without git.
     One `git status` per repository (and per `_STATUS_BATCH` files), however many folders they are in."""
+    resolved = {path: path.resolve() for path in files}
     by_work_tree: dict[Path, list[Path]] = {}
     tops: dict[Path, Path | None] = {}
-    for path in files:
-        resolved = path.resolve()
-        top = _work_tree(resolved.parent, tops)
+    for real in resolved.values():
+        top = _work_tree(real.parent, tops)
         if top is not None:
-            by_work_tree.setdefault(top, []).append(resolved)
+            by_work_tree.setdefault(top, []).append(real)
     dirty: set[Path] = set()
     for top, paths in by_work_tree.items():
         for start in range(0, len(paths), _STATUS_BATCH):
@@ -146,7 +146,7 @@ def uncommitted(files: list[Path]) -> set[Path]:
                     dirty.add((top / entry[3:]).resolve())
                     if entry[0] in "RC":
                         next(entries, None)  # a rename's or copy's source path follows
-    return {path for path in files if path.resolve() in dirty}
+    return {path for path, real in resolved.items() if real in dirty}
 
 
 _STATUS_BATCH = 500  # paths per `git status`, far below any command-line length limit

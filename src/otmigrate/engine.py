@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 from ast_grep_py import SgNode, SgRoot
 
@@ -46,6 +47,7 @@ class TransformContext:
     imports_needed: list[str]  # the `imports:` of every rule applied to this file so far
     changes: list[Change] = field(default_factory=list)
     rules: tuple[str, ...] = ()  # ids of the matched rules that named the running handler
+    project: Any = None  # the language's project model (otmigrate.project), None when run on one file
 
     @cached_property
     def root(self) -> SgNode:
@@ -101,7 +103,14 @@ def syntax_error(text: str, language: Language) -> str | None:
 
 
 def rewrite_source(
-    text: str, path: str, language: Language, rules: list[Rule], settings: Settings, *, unsafe: bool = False
+    text: str,
+    path: str,
+    language: Language,
+    rules: list[Rule],
+    settings: Settings,
+    *,
+    unsafe: bool = False,
+    project: Any = None,
 ) -> Outcome:
     """Migrate one file's source. Rules of other languages are ignored."""
     rules = [rule for rule in rules if rule.language.name == language.name]
@@ -120,12 +129,16 @@ def rewrite_source(
         return Outcome(result, _reanchor(changes, anchors, text), error)
 
     for number in range(MAX_PASSES):
-        ctx = TransformContext(current, path, language, settings, unsafe, imports_needed, changes)
+        ctx = TransformContext(
+            current, path, language, settings, unsafe, imports_needed, changes, project=project
+        )
         try:
             new = _one_pass(ctx, rules, handlers, anchors, first=number == 0)
             if new != current:  # final passes are idempotent: `current` has had them already
                 for final in final_passes:
-                    ctx = TransformContext(new, path, language, settings, unsafe, imports_needed, changes)
+                    ctx = TransformContext(
+                        new, path, language, settings, unsafe, imports_needed, changes, project=project
+                    )
                     new = final(ctx) or new
                     _anchor(anchors, changes, ctx.source)
         except Exception as exc:  # a transform's bug must cost one file, never the run
@@ -218,6 +231,7 @@ def _one_pass(
             ctx.imports_needed,
             ctx.changes,
             tuple(rule_ids),
+            ctx.project,
         )
         text = handlers[name](sub) or text
         _anchor(anchors, ctx.changes, sub.source)

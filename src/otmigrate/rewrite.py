@@ -17,6 +17,7 @@ from otmigrate.engine import Change, find_bindings, rewrite_source
 from otmigrate.git import run_git
 from otmigrate.languages import LANGUAGES, Language
 from otmigrate.pool import map_files
+from otmigrate.project import Project, build_project
 from otmigrate.rulefiles import Rule
 from otmigrate.sourcefile import (
     SourceError,
@@ -60,6 +61,7 @@ class _Job:
     rules: list[Rule]
     settings: Settings
     unsafe: bool
+    project: Project
 
 
 _JOB: list[_Job] = []
@@ -95,13 +97,15 @@ def rewrite_paths(
     for candidate in discover(paths, settings, manifest_names()):
         item = (str(candidate.path), candidate.language.name if candidate.language else None)
         (manifests if _manifest_for(candidate.path) else sources).append(item)
-    job = _Job(rules, settings, unsafe)
+    job = _Job(rules, settings, unsafe, build_project(sources, settings))
     results = [r for r in map_files(_rewrite_item, sources, jobs, _init_worker, (job,)) if r is not None]
     # Manifests come last: they gain the OTel packages that the migrated code below them imports.
     for path, language_name in manifests:
         imports = _otel_imports_below(Path(path).parent, results)
         language = LANGUAGES[language_name] if language_name else None
-        result = rewrite_file(Path(path), language, rules, settings, unsafe=unsafe, imports=imports)
+        result = rewrite_file(
+            Path(path), language, rules, settings, unsafe=unsafe, imports=imports, project=job.project
+        )
         if result is not None:
             results.append(result)
     results.sort(key=lambda r: r.path)
@@ -199,7 +203,7 @@ def _rewrite_item(item: tuple[str, str | None]) -> FileRewrite | None:
     job = _JOB[0]
     path, language_name = Path(item[0]), item[1]
     language = LANGUAGES[language_name] if language_name else None
-    return rewrite_file(path, language, job.rules, job.settings, unsafe=job.unsafe)
+    return rewrite_file(path, language, job.rules, job.settings, unsafe=job.unsafe, project=job.project)
 
 
 def rewrite_file(
@@ -210,16 +214,21 @@ def rewrite_file(
     *,
     unsafe: bool,
     imports: frozenset[str] | None = None,
+    project: Project | None = None,
 ) -> FileRewrite | None:
     """Rewrite one source file (and, if it is a dependency manifest, its dependencies, given the OTel
-    modules the migrated code under it `imports`)."""
+    modules the migrated code under it `imports`). `project`: the run's project model; a file it puts in
+    scope is rewritten although it names no legacy library."""
     outcome = FileRewrite(os.path.relpath(path))
     manifest = _manifest_for(path)
+    in_scope = project is not None and language is not None and project.in_scope(path, language.name)
     try:
         if manifest is not None:  # setup.py is both: a manifest, and maybe tracing code
             source = read_source(path)
+        elif language is not None:
+            source = read_tracing_source(path, language, in_scope=in_scope)
         else:
-            source = read_tracing_source(path, language) if language is not None else None
+            source = None
     except SourceError as exc:
         outcome.error = exc.reason
         return outcome
@@ -227,8 +236,11 @@ def rewrite_file(
         return None
     outcome.source = source
     outcome.original = outcome.result = source.text
-    if language is not None and language.mentions_tracing(source.raw):
-        result = rewrite_source(source.text, outcome.path, language, rules, settings, unsafe=unsafe)
+    if language is not None and (in_scope or language.mentions_tracing(source.raw)):
+        model = project.model(language.name) if project is not None else None
+        result = rewrite_source(
+            source.text, outcome.path, language, rules, settings, unsafe=unsafe, project=model
+        )
         outcome.result, outcome.changes, outcome.error = result.text, result.changes, result.error
     if manifest is not None and outcome.error is None:
         updated = manifest.update_manifest(path.name, outcome.result, imports)

@@ -15,6 +15,7 @@ from otmigrate.discovery import discover
 from otmigrate.engine import find_bindings, syntax_error
 from otmigrate.languages import LANGUAGES
 from otmigrate.pool import map_files
+from otmigrate.project import Project, build_project
 from otmigrate.rulefiles import Rule, find_matches
 from otmigrate.sourcefile import SourceError, read_tracing_source
 
@@ -39,10 +40,12 @@ class FileScan:
 
 _FIX_RANK = {"safe": 0, "unsafe": 1, "manual": 2, "none": 3}
 _RULES: list[Rule] = []
+_PROJECT: list[Project] = []
 
 
-def _init_worker(rules: list[Rule]) -> None:
+def _init_worker(rules: list[Rule], project: Project) -> None:
     _RULES[:] = rules
+    _PROJECT[:] = [project]
 
 
 def scan_paths(
@@ -50,20 +53,24 @@ def scan_paths(
 ) -> tuple[list[FileScan], int]:
     """The files with legacy usage (or a read error), and how many source files were looked at."""
     items = [(str(c.path), c.language.name) for c in discover(paths, settings) if c.language is not None]
-    results = [r for r in map_files(_scan_item, items, jobs, _init_worker, (rules,)) if r is not None]
+    project = build_project(list(items), settings)
+    results = [r for r in map_files(_scan_item, items, jobs, _init_worker, (rules, project)) if r is not None]
     return results, len(items)
 
 
 def _scan_item(item: tuple[str, str]) -> FileScan | None:
-    return scan_file(Path(item[0]), item[1], _RULES)
+    return scan_file(Path(item[0]), item[1], _RULES, _PROJECT[0])
 
 
-def scan_file(path: Path, language_name: str, rules: list[Rule]) -> FileScan | None:
+def scan_file(
+    path: Path, language_name: str, rules: list[Rule], project: Project | None = None
+) -> FileScan | None:
     """Usages in one file; None when the file holds no legacy tracing (most files never get parsed)."""
     display = os.path.relpath(path)
     language = LANGUAGES[language_name]
+    in_scope = project is not None and project.in_scope(path, language_name)
     try:
-        source = read_tracing_source(path, language)
+        source = read_tracing_source(path, language, in_scope=in_scope)
     except SourceError as exc:
         return FileScan(display, language_name, error=exc.reason)
     if source is None:

@@ -84,11 +84,14 @@ def read_source(path: Path) -> SourceFile:
     return decode(path, read_bytes(path))
 
 
-def read_tracing_source(path: Path, language: Language, *, include_otel: bool = False) -> SourceFile | None:
+def read_tracing_source(
+    path: Path, language: Language, *, include_otel: bool = False, in_scope: bool = False
+) -> SourceFile | None:
     """The file's source, or None when there is no tracing code to look at (no marker in its bytes, or a
-    generated file): most files stop here and are never decoded or parsed."""
+    generated file): most files stop here and are never decoded or parsed. `in_scope`: the project model
+    says the file uses a legacy value from another file, so it is read without markers."""
     data = read_bytes(path)
-    if is_generated(data) or not language.mentions_tracing(data, include_otel=include_otel):
+    if is_generated(data) or not (in_scope or language.mentions_tracing(data, include_otel=include_otel)):
         return None
     return decode(path, data)
 

@@ -29,7 +29,7 @@ _METAVARIABLE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
 class Change:
     """One line of the rewrite report."""
 
-    kind: str  # migrated | manual | unsafe (a fix that needs --unsafe-fixes)
+    kind: str  # migrated | manual | unsafe (a fix that needs --unsafe-fixes) | bridged
     rule: str
     line: int
     message: str
@@ -66,6 +66,11 @@ class TransformContext:
     def unsafe_fix(self, line: int, rule_id: str, message: str) -> None:
         """A fix held back because it needs `--unsafe-fixes`."""
         self.changes.append(Change("unsafe", rule_id, line, message))
+
+    def bridged(self, line: int, rule_id: str, library: str) -> None:
+        """Code kept working through the official OTel bridge/shim at a boundary with `library` (a
+        third-party library that takes a legacy tracer or span), to remove when that library is replaced."""
+        self.changes.append(Change("bridged", rule_id, line, f"remove when {library} is replaced"))
 
 
 Handler = Callable[[TransformContext], "str | None"]

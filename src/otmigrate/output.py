@@ -117,6 +117,7 @@ def _report_lines(results: list[FileRewrite], applied: bool) -> list[str]:
         migrated = [c for c in r.changes if c.kind == "migrated"]
         manual = [c for c in r.changes if c.kind == "manual"]
         unsafe = [c for c in r.changes if c.kind == "unsafe"]
+        bridged = [c for c in r.changes if c.kind == "bridged"]
         status = (
             "error"
             if r.error
@@ -131,8 +132,13 @@ def _report_lines(results: list[FileRewrite], applied: bool) -> list[str]:
             lines.append(f"  left for a person, line {c.line}: {c.message} [{c.rule}]")
         for c in unsafe:
             lines.append(f"  unsafe fix available (--unsafe-fixes), line {c.line}: {c.message} [{c.rule}]")
+        for c in bridged:
+            lines.append(f"  bridged, line {c.line}: {c.message} [{c.rule}]")
         for f in r.findings:
             lines.append(f"  lint {f.code} line {f.line}: {f.message}")
+    counts = change_counts(results)
+    if any(counts.values()):
+        lines.append(", ".join(f"{n} {_KIND_LABELS[kind]}" for kind, n in counts.items() if n))
     changed = sum(r.changed for r in results)
     verb = "rewritten" if applied else "would be rewritten"
     lines.append(
@@ -142,10 +148,25 @@ def _report_lines(results: list[FileRewrite], applied: bool) -> list[str]:
     return lines
 
 
+_KIND_LABELS = {
+    "migrated": "migrated",
+    "manual": "left for a person",
+    "unsafe": "unsafe fixes held back",
+    "bridged": "bridged",
+}
+
+
+def change_counts(results: list[FileRewrite]) -> dict[str, int]:
+    """How many report lines of each kind the run has (migrated, manual, unsafe, bridged)."""
+    counts = Counter(c.kind for r in results for c in r.changes)
+    return {kind: counts[kind] for kind in _KIND_LABELS}
+
+
 def _rewrite_document(results: list[FileRewrite], applied: bool) -> dict[str, Any]:
     return {
         "version": 1,
         "applied": applied,
+        "summary": change_counts(results),
         "files": [
             {
                 "path": r.path,

@@ -5,20 +5,18 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from ast_grep_py import SgRoot
-
 from otmigrate.config import Settings
 from otmigrate.discovery import discover
-from otmigrate.engine import Change, find_bindings, rewrite_source
+from otmigrate.engine import Change, rewrite_source
 from otmigrate.git import run_git
 from otmigrate.languages import LANGUAGES, Language
+from otmigrate.manifests import imports_below_manifests, manifest_language, manifest_rule_id
 from otmigrate.pool import map_files
 from otmigrate.project import Project, build_project
-from otmigrate.rulefiles import Rule
+from otmigrate.rulefiles import Rule, selected
 from otmigrate.sourcefile import (
     SourceError,
     SourceFile,
@@ -39,7 +37,6 @@ class FileRewrite:
     error: str | None = None
     written: bool = False
     source: SourceFile | None = field(default=None, repr=False)  # how to write the result back
-    otel_imports: frozenset[str] = frozenset()  # OTel modules the result imports, for the manifests
 
     @property
     def changed(self) -> bool:
@@ -96,18 +93,10 @@ def rewrite_paths(
     sources, manifests = [], []
     for candidate in discover(paths, settings, manifest_names()):
         item = (str(candidate.path), candidate.language.name if candidate.language else None)
-        (manifests if _manifest_for(candidate.path) else sources).append(item)
+        (manifests if manifest_language(candidate.path) else sources).append(item)
     job = _Job(rules, settings, unsafe, build_project(sources, settings))
     results = [r for r in map_files(_rewrite_item, sources, jobs, _init_worker, (job,)) if r is not None]
-    # Manifests come last: they gain the OTel packages that the migrated code below them imports.
-    for path, language_name in manifests:
-        imports = _otel_imports_below(Path(path).parent, results)
-        language = LANGUAGES[language_name] if language_name else None
-        result = rewrite_file(
-            Path(path), language, rules, settings, unsafe=unsafe, imports=imports, project=job.project
-        )
-        if result is not None:
-            results.append(result)
+    results += _rewrite_manifests(manifests, sources, results, rules, settings, unsafe, job.project)
     results.sort(key=lambda r: r.path)
     if apply:
         changed = [r for r in results if r.changed]
@@ -181,14 +170,36 @@ def _git(folder: Path, *args: str) -> str | None:
     )
 
 
-def _otel_imports_below(folder: Path, results: list[FileRewrite]) -> frozenset[str]:
-    root = folder.resolve()
-    return frozenset(
-        module
-        for r in results
-        if r.source is not None and r.source.path.resolve().is_relative_to(root)
-        for module in r.otel_imports
-    )
+def _rewrite_manifests(
+    manifests: list[tuple[str, str | None]],
+    sources: list[tuple[str, str | None]],
+    results: list[FileRewrite],
+    rules: list[Rule],
+    settings: Settings,
+    unsafe: bool,
+    project: Project,
+) -> list[FileRewrite]:
+    """Manifests come last: each keeps the legacy packages that a source file below it still imports
+    in its final text (rewritten or not) and gains the OTel packages that the code below it imports."""
+    final_texts = {str(r.source.path): r.result for r in results if r.source is not None}
+    below = imports_below_manifests([path for path, _ in manifests], sources, final_texts)
+    out = []
+    for path, language_name in manifests:
+        language = LANGUAGES[language_name] if language_name else None
+        found = below[path]
+        result = rewrite_file(
+            Path(path),
+            language,
+            rules,
+            settings,
+            unsafe=unsafe,
+            imports=frozenset(found.otel),
+            keep=frozenset(found.legacy),
+            project=project,
+        )
+        if result is not None:
+            out.append(result)
+    return out
 
 
 def _write(result: FileRewrite) -> None:
@@ -214,13 +225,16 @@ def rewrite_file(
     *,
     unsafe: bool,
     imports: frozenset[str] | None = None,
+    keep: frozenset[str] | None = None,
     project: Project | None = None,
 ) -> FileRewrite | None:
     """Rewrite one source file (and, if it is a dependency manifest, its dependencies, given the OTel
-    modules the migrated code under it `imports`). `project`: the run's project model; a file it puts in
-    scope is rewritten although it names no legacy library."""
+    modules the code under it `imports` and the legacy modules it still imports, to `keep`).
+    `project`: the run's project model; a file it puts in scope is rewritten although it names no
+    legacy library."""
     outcome = FileRewrite(os.path.relpath(path))
-    manifest = _manifest_for(path)
+    owner = manifest_language(path)
+    manifest = owner[1] if owner is not None else None
     in_scope = project is not None and language is not None and project.in_scope(path, language.name)
     try:
         if manifest is not None:  # setup.py is both: a manifest, and maybe tracing code
@@ -242,29 +256,35 @@ def rewrite_file(
             source.text, outcome.path, language, rules, settings, unsafe=unsafe, project=model
         )
         outcome.result, outcome.changes, outcome.error = result.text, result.changes, result.error
-    if manifest is not None and outcome.error is None:
-        updated = manifest.update_manifest(path.name, outcome.result, imports)
-        if updated != outcome.result:
-            outcome.changes.append(
-                Change("migrated", "manifest", 1, "legacy tracing dependencies → OpenTelemetry")
-            )
-            outcome.result = updated
+    if owner is not None and outcome.error is None:
+        _update_manifest(outcome, path, owner, settings, imports, keep)
     if outcome.changed and language is not None:
         from otmigrate.lint import check_source
 
-        root = SgRoot(outcome.result, language.grep_language).root()
-        outcome.otel_imports = frozenset(
-            b.imported_module for b in find_bindings(language, root) if b.library == "opentelemetry"
-        )
         outcome.findings = check_source(outcome.path, outcome.result, language.name, settings)
     if not (outcome.changed or outcome.changes or outcome.error):
         return None
     return outcome
 
 
-def _manifest_for(path: Path) -> Any:
-    for language in LANGUAGES.values():
-        manifest = language.part("manifest")
-        if manifest is not None and any(fnmatch(path.name, p) for p in manifest.MANIFEST_NAMES):
-            return manifest
-    return None
+def _update_manifest(
+    outcome: FileRewrite,
+    path: Path,
+    owner: tuple[Language, Any],
+    settings: Settings,
+    imports: frozenset[str] | None,
+    keep: frozenset[str] | None,
+) -> None:
+    """The manifest's dependency change, under its language's rule id (`py-manifest`, `go-manifest`,
+    `js-manifest`) so that `--select` / `--ignore` apply to it as to any rule."""
+    language, manifest = owner
+    rule_id = manifest_rule_id(language)
+    if not selected(rule_id, settings.select, settings.ignore):
+        return
+    updated = manifest.update_manifest(path.name, outcome.result, imports, keep)
+    if updated != outcome.result:
+        message = "legacy tracing dependencies → OpenTelemetry"
+        if keep:
+            message += " (still imported, kept: " + ", ".join(sorted(keep)) + ")"
+        outcome.changes.append(Change("migrated", rule_id, 1, message))
+        outcome.result = updated

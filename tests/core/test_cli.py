@@ -209,35 +209,6 @@ def test_apply_leaves_files_with_uncommitted_changes_alone_unless_forced(tmp_pat
     )
 
 
-def test_manifests_learn_which_otel_modules_the_migrated_code_below_them_imports(
-    tmp_path: Path, monkeypatch
-) -> None:
-    from otmigrate.config import Settings
-    from otmigrate.languages import LANGUAGES
-    from otmigrate.rewrite import rewrite_paths
-    from otmigrate.rulefiles import load_rules
-
-    (tmp_path / "svc").mkdir()
-    (tmp_path / "svc" / "requirements.txt").write_text("opentracing==2.4.0\n")
-    (tmp_path / "svc" / "app.py").write_text(LEGACY)
-    (tmp_path / "other.py").write_text(
-        LEGACY.replace("import opentracing", "import opentracing as ot").replace("opentracing.", "ot.")
-    )
-    seen: list[frozenset[str] | None] = []
-    manifest = LANGUAGES["python"].part("manifest")
-    original = manifest.update_manifest
-    monkeypatch.setattr(
-        manifest,
-        "update_manifest",
-        lambda name, text, imports=None: seen.append(imports) or original(name, text, imports),
-    )
-    monkeypatch.chdir(tmp_path)
-    results = rewrite_paths(["."], Settings(root=tmp_path), load_rules(), 1, unsafe=False, apply=False)
-    assert {r.path for r in results if r.changed} >= {"other.py", "svc/app.py", "svc/requirements.txt"}
-    migrated_app = next(r for r in results if r.path == "svc/app.py")
-    assert seen == [migrated_app.otel_imports] and "opentelemetry" in migrated_app.otel_imports
-
-
 def test_the_config_nearest_the_first_path_applies_when_run_from_elsewhere(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()

@@ -57,16 +57,20 @@ def module_of(import_path: str) -> str | None:
     return max(owners, key=len, default=None)
 
 
-def update_manifest(name: str, text: str, imports: frozenset[str] | None = None) -> str:
+def update_manifest(
+    name: str, text: str, imports: frozenset[str] | None = None, keep: frozenset[str] | None = None
+) -> str:
     """The go.mod with legacy requirements removed and the OTel modules of `imports` added (the modules
     the legacy libraries' migrated code may need when `imports` is unknown); unchanged if it has none.
 
     An empty `imports` counts as unknown: no migrated file below the go.mod said what it needs, and
-    dropping the legacy modules without adding any would leave already-migrated code unbuildable."""
+    dropping the legacy modules without adding any would leave already-migrated code unbuildable.
+    `keep`: the legacy import paths the packages below still import after the run (their modules stay);
+    when it is given, `imports` is complete (every file's final imports), so empty means none."""
     if name != "go.mod" or not any(m in text for m in LEGACY_MODULES):
         return text
-    out = _without_legacy(text)
-    if imports:
+    out = _without_legacy(text, _kept_modules(keep))
+    if imports or keep is not None:
         needed = {module for module in map(module_of, imports) if module is not None}
     else:
         needed = {mod for legacy, mods in NEEDED_FOR.items() if legacy in text for mod in mods}
@@ -82,20 +86,37 @@ def update_manifest(name: str, text: str, imports: frozenset[str] | None = None)
     return out.rstrip("\n") + "\n\nrequire (\n" + "".join(missing) + ")\n"
 
 
-def _without_legacy(text: str) -> str:
-    """The go.mod without the legacy requirements and the indirect ones only they needed, emptied
-    require blocks and the blank lines they leave."""
+def _kept_modules(keep: frozenset[str] | None) -> set[str] | None:
+    """The legacy modules that still-imported packages belong to; None when that is not known."""
+    if keep is None:
+        return None
+    return {m for m in LEGACY_MODULES for path in keep if path == m or path.startswith(m + "/")}
+
+
+def _without_legacy(text: str, kept_modules: set[str] | None = None) -> str:
+    """The go.mod without the legacy requirements (but those `kept_modules` still imported) and the
+    indirect ones only they needed, emptied require blocks and the blank lines they leave.
+
+    When the imports are known, an indirect legacy requirement stays unless every other requirement is
+    an OTel dependency: a third-party module (otgrpc, nethttp, the OTel bridge) or a kept legacy module
+    may need it, and `go mod tidy` would put it back — a second rewrite must not take it out again."""
     lines = text.splitlines(keepends=True)
     required = [m.group(1) for m in map(_REQUIRE_LINE.match, lines) if m]
-    legacy = set(LEGACY_MODULES) | set(LEGACY_ONLY_INDIRECT)
+    legacy = (set(LEGACY_MODULES) | set(LEGACY_ONLY_INDIRECT)) - (kept_modules or set())
     others = [mod for mod in required if mod not in legacy and mod not in SHARED_INDIRECT]
-    if all(mod.startswith(OTEL_DEPENDENCY_PREFIXES) for mod in others):
+    only_otel = all(
+        mod.startswith(OTEL_DEPENDENCY_PREFIXES) and "/bridge/opentracing" not in mod for mod in others
+    )
+    if only_otel:
         legacy |= set(SHARED_INDIRECT)
     kept = []
     for line in lines:
         m = _REQUIRE_LINE.match(line)
         removable = m and m.group(1) in legacy
-        if removable and (m.group(1) in LEGACY_MODULES or line.rstrip().endswith("// indirect")):
+        indirect = line.rstrip().endswith("// indirect")
+        if removable and kept_modules is not None and indirect and not only_otel:
+            removable = False
+        if removable and (m.group(1) in LEGACY_MODULES or indirect):
             continue
         kept.append(line)
     out = re.sub(r"^require \(\s*\)\n", "", "".join(kept), flags=re.M)

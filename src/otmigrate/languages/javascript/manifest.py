@@ -72,12 +72,16 @@ def _replacement(package: str) -> list[str] | None:
     return None
 
 
-def update_manifest(name: str, text: str, imports: frozenset[str] | None = None) -> str:
+def update_manifest(
+    name: str, text: str, imports: frozenset[str] | None = None, keep: frozenset[str] | None = None
+) -> str:
     """The package.json with legacy tracing packages replaced; unchanged when it has none (or is not JSON).
 
     `imports`: the OTel modules the code migrated below the manifest imports. When known, only the
     packages among them are added (an opentracing-only service gets just the API); else every package
-    the legacy ones' migrations may import."""
+    the legacy ones' migrations may import.
+    `keep`: the legacy module specifiers files below still import after the run: their packages (and
+    their `@types/` packages) stay. When it is given, `imports` is complete, so empty means none."""
     if name != "package.json":
         return text
     try:
@@ -90,8 +94,11 @@ def update_manifest(name: str, text: str, imports: frozenset[str] | None = None)
     for section in SECTIONS:
         packages = manifest.get(section)
         if isinstance(packages, dict) and any(_replacement(p) is not None for p in packages):
-            manifest[section] = _replaced(packages, _packages_of(imports or frozenset()))
-            changed = True
+            replaced = _replaced(
+                packages, _packages_of(imports or frozenset()), _kept_packages(keep), known=keep is not None
+            )
+            changed = changed or list(replaced.items()) != list(packages.items())
+            manifest[section] = replaced
     if not changed:
         return text
     indent = re.search(r'^([ \t]+)"', text, re.M)
@@ -104,17 +111,28 @@ def _packages_of(modules: frozenset[str]) -> set[str]:
     return {"/".join(m.split("/")[:2]) for m in modules if m.startswith("@opentelemetry/")}
 
 
-def _replaced(packages: dict[str, Any], imported: set[str]) -> dict[str, Any]:
+def _kept_packages(keep: frozenset[str] | None) -> set[str]:
+    """The npm packages of still-imported legacy modules, with their `@types/` packages."""
+    packages = {
+        "/".join(m.split("/")[:2]) if m.startswith("@") else m.split("/")[0] for m in keep or frozenset()
+    }
+    return packages | {"@types/" + p for p in packages if not p.startswith("@")}
+
+
+def _replaced(packages: dict[str, Any], imported: set[str], kept: set[str], *, known: bool) -> dict[str, Any]:
     """One section with its legacy packages swapped for their OTel packages (sorted if it was sorted):
-    the ones the code imports when that is known, else all the legacy packages' migrations may use."""
+    the ones the code imports when that is known, else all the legacy packages' migrations may use.
+    `kept` packages stay; `known`: the imports are complete (none imported → none added)."""
     out = {}
     wanted: list[str] = []
     for package, version in packages.items():
         replacement = _replacement(package)
-        if replacement is None:
+        if replacement is None or package in kept:
             out[package] = version
         else:
             wanted += [p for p in replacement if p not in wanted]
+    if known and not imported:
+        wanted = []
     if imported:
         wanted = [p for p in wanted if p in imported] + sorted(
             p for p in imported - set(wanted) if p in VERSIONS

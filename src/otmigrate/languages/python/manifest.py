@@ -30,6 +30,8 @@ EXTRA_MODULES = {
     "opentelemetry-propagator-jaeger": "opentelemetry.propagators.jaeger",
     "opentelemetry-exporter-zipkin-json": "opentelemetry.exporter.zipkin",
 }
+# The top-level module each legacy distribution provides: a file that still imports it keeps the package.
+LEGACY_MODULES = {"opentracing": "opentracing", "jaeger-client": "jaeger_client", "py-zipkin": "py_zipkin"}
 Wanted = Callable[[str], bool]  # whether an extra package is added
 _NAME = re.compile(r"""^(\s*["']?)([A-Za-z0-9][A-Za-z0-9._-]*)""")
 
@@ -50,26 +52,50 @@ def _legacy(line: str) -> str | None:
     return name if name in EXTRA else None
 
 
-def update_manifest(name: str, text: str, imports: frozenset[str] | None = None) -> str:
+def update_manifest(
+    name: str, text: str, imports: frozenset[str] | None = None, keep: frozenset[str] | None = None
+) -> str:
     """The manifest with legacy tracing requirements replaced; unchanged when it has none.
 
     `imports`: the OTel modules that the code migrated below the manifest imports. When there are
     some, only the extra packages they come from are added; else (not known, or the code was migrated
-    in an earlier run) every extra the legacy package's set-up may need."""
-    wanted = _wanted(imports or frozenset())
+    in an earlier run) every extra the legacy package's set-up may need.
+    `keep`: the legacy modules files below the manifest still import after the run; their packages stay.
+    When it is known, OTel packages are added only for OTel modules the code imports."""
+    # Known imports and none of them OTel: nothing below needs an OTel package.
+    wanted = None if keep is not None and not imports else _wanted(imports or frozenset())
+    kept = _kept_packages(keep)
     if name == "pyproject.toml":
         return _in_block(
-            text, re.compile(r"^\s*dependencies\s*=\s*\["), re.compile(r"^\s*\]"), wanted, quoted=True
+            text,
+            re.compile(r"^\s*dependencies\s*=\s*\["),
+            re.compile(r"^\s*\]"),
+            wanted,
+            kept,
+            quoted=True,
         )
     if name == "setup.py":
         return _in_block(
-            text, re.compile(r"install_requires\s*=\s*\["), re.compile(r"^\s*\]"), wanted, quoted=True
+            text,
+            re.compile(r"install_requires\s*=\s*\["),
+            re.compile(r"^\s*\]"),
+            wanted,
+            kept,
+            quoted=True,
         )
     if name == "setup.cfg":
         return _in_block(
-            text, re.compile(r"^\s*install_requires\s*="), re.compile(r"^\S"), wanted, quoted=False
+            text, re.compile(r"^\s*install_requires\s*="), re.compile(r"^\S"), wanted, kept, quoted=False
         )
-    return _replace(text.splitlines(keepends=True), wanted, quoted=False, indent="")
+    return _replace(text.splitlines(keepends=True), wanted, kept, quoted=False, indent="")
+
+
+def _kept_packages(keep: frozenset[str] | None) -> set[str] | None:
+    """The legacy distributions whose modules are still imported; None when that is not known."""
+    if keep is None:
+        return None
+    tops = {module.split(".")[0] for module in keep}
+    return {package for package, module in LEGACY_MODULES.items() if module in tops}
 
 
 def _wanted(imports: frozenset[str]) -> Wanted:
@@ -83,7 +109,13 @@ def _wanted(imports: frozenset[str]) -> Wanted:
 
 
 def _in_block(
-    text: str, start: re.Pattern[str], end: re.Pattern[str], wanted: Wanted, *, quoted: bool
+    text: str,
+    start: re.Pattern[str],
+    end: re.Pattern[str],
+    wanted: Wanted | None,
+    kept: set[str] | None,
+    *,
+    quoted: bool,
 ) -> str:
     lines = text.splitlines(keepends=True)
     for i, line in enumerate(lines):
@@ -94,23 +126,28 @@ def _in_block(
             j += 1
         block = lines[i + 1 : j]
         indent = next((re.match(r"\s*", b).group(0) for b in block if b.strip()), "    ")  # type: ignore[union-attr]
-        new = _replace(block, wanted, quoted=quoted, indent=indent)
+        new = _replace(block, wanted, kept, quoted=quoted, indent=indent)
         return "".join(lines[: i + 1]) + new + "".join(lines[j:])
     return text
 
 
-def _replace(lines: list[str], wanted: Wanted, *, quoted: bool, indent: str) -> str:
+def _replace(
+    lines: list[str], wanted: Wanted | None, kept: set[str] | None, *, quoted: bool, indent: str
+) -> str:
+    """`kept`: legacy packages the code still imports (they stay); None: unknown, all of them go.
+    `wanted` None: no OTel package is added."""
     found = [pkg for pkg in (_legacy(line) for line in lines) if pkg]
     if not found:
         return "".join(lines)
-    packages = BASE + [extra for pkg in found for extra in EXTRA[pkg] if wanted(extra)]
+    packages = [] if wanted is None else BASE + [e for pkg in found for e in EXTRA[pkg] if wanted(e)]
     present = {_normalise(m.group(2)) for line in lines if (m := _NAME.match(line)) and line.strip()}
     added = [pkg for pkg in dict.fromkeys(packages) if pkg not in present]
     out: list[str] = []
     for line in lines:
-        if _legacy(line) is None:
+        legacy = _legacy(line)
+        if legacy is None or (kept is not None and legacy in kept):
             out.append(line)
-        elif added:
+        if legacy is not None and added:
             out += [_requirement(pkg, quoted, indent) for pkg in added]
             added = []
     return "".join(out)

@@ -6,8 +6,10 @@ what linting needs.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,8 @@ def _settings(
     the one nearest the first PATH (so `otmigrate rewrite ../other-repo` uses that repository's)."""
     from otmigrate.config import ConfigError, load_settings
 
-    start = Path(paths[0]) if paths else Path.cwd()
+    _check_paths(paths)
+    start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
     try:
         settings = load_settings(config, start if start.is_dir() else start.parent)
     except ConfigError as exc:
@@ -43,10 +46,54 @@ def _settings(
     settings.rules += [p.resolve() for p in rules]
     settings.exclude += list(exclude)
     if select:
-        settings.select = list(select)
+        settings.select = _split(select)
     if ignore:
-        settings.ignore = list(ignore)
+        settings.ignore = _split(ignore)
     return settings
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    """Repeated or comma-separated, as ruff takes them: `--select OTM1,OTM403`."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _check_paths(paths: tuple[str, ...]) -> None:
+    """A path that does not exist is a usage error (exit 2), not an empty run that looks clean."""
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
+    for path in missing:
+        click.echo(f"otmigrate: {path}: no such file or directory", err=True)
+    if missing:
+        sys.exit(EXIT_ERROR)
+
+
+def _check_selectors(option: str, values: list[str], known: list[str]) -> None:
+    """Each --select/--ignore value must name something: a typo would silently run everything (or
+    nothing). The error lists the prefixes that exist."""
+    for value in values:
+        wanted = value.upper() if value.upper().startswith("OTM") else value
+        if not any(k.startswith(wanted) or fnmatchcase(k, wanted) for k in known):
+            prefixes = sorted({k[:4] if k.startswith("OTM") else k.split("-")[0] + "-" for k in known})
+            _fail(
+                f"{option} {value}: matches no rule or code (known prefixes: {', '.join(prefixes)}; "
+                "`otmigrate rules list` lists them all)"
+            )
+
+
+def _check_revision(rev: str, paths: tuple[str, ...]) -> None:
+    """--new-from-rev must name a commit of the repository the files are in (HEAD may be unborn: in a
+    repository without commits every finding is new)."""
+    from otmigrate.git import run_git
+
+    first = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
+    folder = first if first.is_dir() else first.parent
+    done = run_git(folder, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    if done is not None and done.returncode == 0:
+        return
+    repository = run_git(folder, "rev-parse", "--git-dir")
+    if repository is None or repository.returncode != 0:
+        _fail(f"--new-from-rev {rev}: {folder} is not in a git repository")
+    if rev != "HEAD":
+        _fail(f"--new-from-rev {rev}: not a commit in the repository at {folder}")
 
 
 def _rules(settings: Any, *, handlers: bool = False) -> list[Any]:
@@ -58,7 +105,27 @@ def _rules(settings: Any, *, handlers: bool = False) -> list[Any]:
             check_handlers(rules)
     except RuleFileError as exc:
         _fail(str(exc))
+    known = [r.id for r in rules] + _lint_codes()
+    _check_selectors("select", settings.select, known)
+    _check_selectors("ignore", settings.ignore, known)
     return [r for r in rules if selected(r.id, settings.select, settings.ignore)]
+
+
+def _check_lint_table(settings: Any) -> None:
+    """rewrite lints what it produces with [tool.otmigrate.lint]: a bad table stops it before any work."""
+    from otmigrate.lint.registry import RULES
+    from otmigrate.lint.settings import LintConfigError, resolve
+
+    try:
+        resolve(RULES, settings.lint)
+    except LintConfigError as exc:
+        _fail(f"{settings.config_file}: {exc}")
+
+
+def _lint_codes() -> list[str]:
+    from otmigrate.lint.registry import RULES
+
+    return list(RULES)
 
 
 def _common(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -174,6 +241,7 @@ def rewrite(
 
     settings = _settings(config, rule_dirs, exclude, select, ignore, paths)
     rules = _rules(settings, handlers=True)
+    _check_lint_table(settings)
     results = rewrite_paths(
         list(paths) or ["."],
         settings,
@@ -231,6 +299,11 @@ def rewrite(
     metavar="REV",
     help="Report only findings a file did not have at git revision REV (the no-legacy hook uses HEAD).",
 )
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="With `-`: the name (and so the language) of the source read from standard input.",
+)
 def lint(
     paths: tuple[str, ...],
     config: Path | None,
@@ -247,8 +320,9 @@ def lint(
     exit_zero: bool,
     fix: bool,
     new_from_rev: str | None,
+    stdin_filename: str | None,
 ) -> None:
-    """Report tracing anti-patterns (OTM codes).
+    """Report tracing anti-patterns (OTM codes). `-` reads the source from standard input.
 
     \b
     Examples:
@@ -256,10 +330,22 @@ def lint(
       otmigrate lint --format sarif . > otmigrate.sarif
       otmigrate lint --select OTM1 --fail-on error services/
       otmigrate lint --fix src/                # rename deprecated semantic-convention keys
+      cat app.py | otmigrate lint --stdin-filename app.py -
     """
     from otmigrate.lint import LintOptions, run
 
     settings = _settings(config, rule_dirs, exclude, select, ignore, paths)
+    _check_selectors("--select", _split(select), _lint_codes())
+    _check_selectors("--ignore", _split(ignore), _lint_codes())
+    if new_from_rev is not None:
+        _check_revision(new_from_rev, paths)
+    stdin = None
+    if paths == ("-",) or (stdin_filename is not None and not paths):
+        if fix:
+            _fail("--fix cannot rewrite standard input; run it on the file")
+        stdin = (stdin_filename or "-", sys.stdin.buffer.read())
+    elif "-" in paths:
+        _fail("`-` (standard input) cannot be mixed with paths")
     options = LintOptions(
         paths=list(paths) or ["."],
         output_format=output_format,
@@ -273,6 +359,7 @@ def lint(
         profile=profile,
         fix=fix,
         new_from_rev=new_from_rev,
+        stdin=stdin,
     )
     sys.exit(run(options, settings, sys.stdout))
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pathspec
 
 from otmigrate.config import Settings
+from otmigrate.git import run_git
 from otmigrate.languages import Language, language_for
 
 SKIPPED_DIRECTORIES = frozenset(
@@ -49,6 +50,7 @@ class _Ignores:
         self._by_folder: dict[Path, pathspec.PathSpec | None] = {}
         self._excludes = pathspec.GitIgnoreSpec.from_lines(settings.exclude) if settings.exclude else None
         self._exclude_root = settings.root
+        self._by_repository: dict[Path, pathspec.PathSpec | None] = {}
 
     def _spec(self, folder: Path) -> pathspec.PathSpec | None:
         if folder not in self._by_folder:
@@ -64,8 +66,24 @@ class _Ignores:
             self._by_folder[folder] = spec
         return self._by_folder[folder]
 
+    def _repository_spec(self, top: Path) -> pathspec.PathSpec | None:
+        """What git ignores in the whole work tree besides .gitignore: .git/info/exclude and the user's
+        global excludes file (core.excludesFile, else $XDG_CONFIG_HOME/git/ignore)."""
+        if top not in self._by_repository:
+            lines: list[str] = []
+            for source in git_exclude_files(top):
+                try:
+                    lines += source.read_text(encoding="utf-8").splitlines()
+                except (OSError, UnicodeDecodeError):
+                    continue
+            self._by_repository[top] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return self._by_repository[top]
+
     def ignored(self, path: Path, is_dir: bool, top: Path) -> bool:
         if self._excludes is not None and _matches(self._excludes, path, self._exclude_root, is_dir):
+            return True
+        repository = self._repository_spec(top) if (top / ".git").exists() else None
+        if repository is not None and _matches(repository, path, top, is_dir):
             return True
         for folder in _folders_between(top, path.parent):
             spec = self._spec(folder)
@@ -92,6 +110,30 @@ def _folders_between(top: Path, folder: Path) -> list[Path]:
     for part in parts:
         folders.append(folders[-1] / part)
     return folders
+
+
+def git_exclude_files(top: Path) -> list[Path]:
+    """The exclude files git reads for the work tree at `top` (a linked worktree's `.git` is a file
+    naming its git dir, whose `commondir` holds info/exclude)."""
+    dot_git = top / ".git"
+    git_dir = dot_git
+    if dot_git.is_file():
+        try:
+            pointer = dot_git.read_text(encoding="utf-8").strip().removeprefix("gitdir:").strip()
+            git_dir = (top / pointer).resolve()
+            common = git_dir / "commondir"
+            if common.is_file():
+                git_dir = (git_dir / common.read_text(encoding="utf-8").strip()).resolve()
+        except (OSError, UnicodeDecodeError):
+            return []
+    files = [git_dir / "info" / "exclude"]
+    configured = run_git(top, "config", "--path", "--get", "core.excludesFile")
+    if configured is not None and configured.returncode == 0 and configured.stdout.strip():
+        files.append(Path(os.fsdecode(configured.stdout.strip())))
+    else:
+        config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+        files.append(Path(config_home, "git", "ignore"))
+    return [f for f in files if f.is_file()]
 
 
 def _repository_top(path: Path) -> Path:

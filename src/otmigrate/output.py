@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from otmigrate.rewrite import FileRewrite
 from otmigrate.scan import FileScan, summary
+from otmigrate.terminal import wants_color
 
 TOP_FILES = 10
 _FIXES = ("safe", "unsafe", "manual", "none")
@@ -16,12 +17,13 @@ _SCAN_HEADERS = ("language", "library", "usages", "safe fix", "unsafe fix", "man
 
 
 def _console(out: TextIO) -> Any:
-    """A rich Console when writing to a terminal, else None (plain text; rich is not even imported)."""
-    if not out.isatty():
+    """A rich Console when the output takes colour (a terminal, or FORCE_COLOR), else None (plain text;
+    rich is not even imported)."""
+    if not wants_color(out):
         return None
     from rich.console import Console
 
-    return Console(file=out, highlight=False)
+    return Console(file=out, highlight=False, force_terminal=True, soft_wrap=True)
 
 
 def error(message: str) -> None:
@@ -100,15 +102,23 @@ def rewrite_report(results: list[FileRewrite], output_format: str, applied: bool
             if console is None:
                 out.write(r.diff())
             else:
-                from rich.syntax import Syntax
-
-                console.print(Syntax(r.diff(), "diff", theme="ansi_dark", background_color="default"))
+                _print_diff(console, r.diff())
     lines = _report_lines(results, applied)
     if console is None:
         out.write("\n".join(lines) + "\n")
     else:
         for line in lines:
             console.print(line, markup=False)
+
+
+_DIFF_STYLES = (("---", "bold"), ("+++", "bold"), ("@@", "cyan"), ("-", "red"), ("+", "green"))
+
+
+def _print_diff(console: Any, diff: str) -> None:
+    """Each line whole (never wrapped or cropped to the terminal's width), coloured by its prefix."""
+    for line in diff.rstrip("\n").split("\n"):
+        style = next((style for prefix, style in _DIFF_STYLES if line.startswith(prefix)), None)
+        console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
 
 
 def _report_lines(results: list[FileRewrite], applied: bool) -> list[str]:

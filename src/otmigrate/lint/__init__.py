@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -34,6 +35,7 @@ class LintOptions:
     profile: str | None = None
     fix: bool = False  # apply the safe fixes (OTM403 renamed keys) and write the files
     new_from_rev: str | None = None  # report only findings a file did not have at this git revision
+    stdin: tuple[str, bytes] | None = None  # (the name to report, the source) of `lint -`: lint only that
 
 
 def check_source(path: str, text: str, language: str, settings: Settings) -> list[Finding]:
@@ -144,16 +146,37 @@ def _setup_worker(options: LintOptions, config: LintConfig) -> None:
 def lint_file(item: tuple[Path, str]) -> FileResult:
     """Read, lint and (with `--fix`) repair one file; bad input becomes a one-line error, not an exception."""
     from otmigrate.languages import LANGUAGES
-    from otmigrate.lint import baseline as baselines
-    from otmigrate.sourcefile import SourceError, read_tracing_source, write_atomic
+    from otmigrate.sourcefile import SourceError, read_tracing_source
 
-    options, config = _worker_setup
     file, language = item
     try:
         source = read_tracing_source(file, LANGUAGES[language], include_otel=True)
-        if source is None:
-            return FileResult()
-        text, path = source.text, os.path.relpath(file)
+    except SourceError as exc:
+        return FileResult(error=str(exc), checked=True)
+    return FileResult() if source is None else _lint_source(source, os.path.relpath(file), language)
+
+
+def lint_stdin(name: str, data: bytes, language: str) -> FileResult:
+    """`otmigrate lint -`: the source piped in, reported under `name` (--stdin-filename, as ruff has it)."""
+    from otmigrate.languages import LANGUAGES
+    from otmigrate.sourcefile import SourceError, decode
+
+    if not LANGUAGES[language].mentions_tracing(data, include_otel=True):
+        return FileResult()
+    try:
+        source = decode(Path(name), data)
+    except SourceError as exc:
+        return FileResult(error=str(exc), checked=True)
+    return _lint_source(source, os.path.relpath(name), language)
+
+
+def _lint_source(source: SourceFile, path: str, language: str) -> FileResult:
+    from otmigrate.lint import baseline as baselines
+    from otmigrate.sourcefile import SourceError, write_atomic
+
+    options, config = _worker_setup
+    text = source.text
+    try:
         found = analyze(path, text, language, config)
         fixes = [f.fix for f in found if f.fix] if options.fix else []
         fixed = 0
@@ -169,9 +192,31 @@ def lint_file(item: tuple[Path, str]) -> FileResult:
     return FileResult(found, text.splitlines() if found else [], None, True, fixed)
 
 
+def _lint_all(
+    options: LintOptions, settings: Settings, config: LintConfig
+) -> tuple[list[tuple[Path, str]], Iterable[FileResult]]:
+    """The items linted and their results, in order: standard input alone, or the files under the paths
+    (in a pool from POOL_FROM files)."""
+    from otmigrate.discovery import discover
+    from otmigrate.languages import language_for
+
+    _setup_worker(options, config)
+    if options.stdin is not None:
+        name, data = options.stdin
+        language = language_for(Path(name))
+        item = (Path(name), language.name if language else "python")  # ruff's default for `-`, too
+        return [item], [lint_stdin(name, data, item[1])]
+    items = [(c.path, c.language.name) for c in discover(options.paths, settings) if c.language is not None]
+    jobs = options.jobs or ((os.cpu_count() or 1) if len(items) >= POOL_FROM else 1)
+    if jobs > 1:
+        from otmigrate.pool import map_files  # the pool's imports cost start-up time: only when asked
+
+        return items, map_files(lint_file, items, jobs, _setup_worker, (options, config))
+    return items, map(lint_file, items)
+
+
 def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
     """The whole `otmigrate lint` command; returns the exit code (0 clean, 1 findings, 2 usage error)."""
-    from otmigrate.discovery import discover
     from otmigrate.lint import baseline as baselines
     from otmigrate.lint.registry import RULES
     from otmigrate.lint.report import render
@@ -182,17 +227,10 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
             RULES, settings.lint, select=options.select, ignore=options.ignore, profile=options.profile
         )
     except LintConfigError as exc:
-        print(f"otmigrate: {exc}", file=sys.stderr)
+        where = f"{settings.config_file}: " if settings.config_file else ""
+        print(f"otmigrate: {where}{exc}", file=sys.stderr)
         return 2
-    items = [(c.path, c.language.name) for c in discover(options.paths, settings) if c.language is not None]
-    jobs = options.jobs or ((os.cpu_count() or 1) if len(items) >= POOL_FROM else 1)
-    if jobs > 1:
-        from otmigrate.pool import map_files  # the pool's imports cost start-up time: only when asked
-
-        results = map_files(lint_file, items, jobs, _setup_worker, (options, config))
-    else:
-        _setup_worker(options, config)
-        results = map(lint_file, items)
+    items, results = _lint_all(options, settings, config)
     findings: list[Finding] = []
     sources: dict[str, list[str]] = {}
     errors = checked = fixed = fixed_files = 0

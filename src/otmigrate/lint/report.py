@@ -9,6 +9,7 @@ from collections import Counter
 from typing import TextIO
 
 from otmigrate.lint.model import Finding, Rule
+from otmigrate.terminal import wants_color
 
 DOCS_URL = "https://github.com/otmigrate/otmigrate/blob/main/docs/rules/{code}.md"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -56,17 +57,13 @@ def as_json(f: Finding, rules: dict[str, Rule]) -> dict:
     }
 
 
-def _color(out: TextIO) -> bool:
-    return out.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
 def _text(
     findings: list[Finding], rules: dict[str, Rule], sources: dict[str, list[str]], out: TextIO, files: int
 ) -> None:
-    if _color(out):
+    if wants_color(out):
         from rich.console import Console  # only on a terminal: rich costs ~40 ms to import
 
-        console = Console(file=out, highlight=False)
+        console = Console(file=out, highlight=False, force_terminal=True, soft_wrap=True)
         style = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
         def emit(text: str, kind: str = "") -> None:

@@ -18,6 +18,21 @@ class LintConfigError(Exception):
     """A malformed [tool.otmigrate.lint] value; the message names the key and the reason."""
 
 
+TABLE_KEYS = (
+    "profile",
+    "select",
+    "ignore",
+    "extend-select",
+    "per-file-ignores",
+    "severity",
+    "span-start-functions",
+    "span-end-functions",
+    "error-record-functions",
+    "sentinel-errors",
+    "server-instrumented",
+)
+
+
 @dataclass
 class LintConfig:
     enabled: set[str]
@@ -36,14 +51,21 @@ class LintConfig:
         return True
 
 
-def _codes(value, key: str) -> list[str]:
+def _codes(value, key: str, rules: dict[str, Rule]) -> list[str]:
+    """The codes or prefixes of a table key; one that names no rule is a typo, and an error."""
     if value is None:
         return []
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise LintConfigError(f"[tool.otmigrate.lint] {key}: expected a list of rule codes")
-    return [v.strip().upper() for v in value if v.strip().upper().startswith("OTM")]
+    codes = [v.strip().upper() for v in value]
+    for code in codes:
+        if not any(c.startswith(code) for c in rules):
+            raise LintConfigError(
+                f"[tool.otmigrate.lint] {key}: '{code}' is not a lint code or prefix (OTMnnn)"
+            )
+    return codes
 
 
 def _otm_codes(values) -> list[str]:
@@ -56,15 +78,20 @@ def resolve(
     rules: dict[str, Rule], table: dict, *, select=(), ignore=(), profile: str | None = None
 ) -> LintConfig:
     """Profile first (pre-commit < recommended < strict); select narrows, extend-select adds, ignore drops."""
+    unknown = sorted(set(table) - set(TABLE_KEYS))
+    if unknown:
+        raise LintConfigError(
+            f"[tool.otmigrate.lint] unknown key '{unknown[0]}' (known: {', '.join(TABLE_KEYS)})"
+        )
     profile = profile or table.get("profile") or "pre-commit"
     if profile not in PROFILES:
         raise LintConfigError(
             f"[tool.otmigrate.lint] profile: {profile!r} is not one of {', '.join(PROFILES)}"
         )
     level = PROFILES.index(profile)
-    select = _otm_codes(select) or _codes(table.get("select"), "select")
-    ignore = _otm_codes(ignore) + _codes(table.get("ignore"), "ignore")
-    extend = _codes(table.get("extend-select"), "extend-select")
+    select = _otm_codes(select) or _codes(table.get("select"), "select", rules)
+    ignore = _otm_codes(ignore) + _codes(table.get("ignore"), "ignore", rules)
+    extend = _codes(table.get("extend-select"), "extend-select", rules)
     if select:
         enabled = {c for c in rules if any(c.startswith(s) for s in select)}
     else:
@@ -77,6 +104,7 @@ def resolve(
     if not isinstance(overrides, dict):
         raise LintConfigError("[tool.otmigrate.lint] severity: expected a table of code = severity")
     for code, sev in overrides.items():
+        _codes(code, f"severity.{code}", rules)
         if sev not in SEVERITIES:
             raise LintConfigError(
                 f"[tool.otmigrate.lint] severity.{code}: {sev!r} is not one of {', '.join(SEVERITIES)}"
@@ -87,7 +115,7 @@ def resolve(
     pfi = table.get("per-file-ignores", {})
     if not isinstance(pfi, dict):
         raise LintConfigError("[tool.otmigrate.lint] per-file-ignores: expected a table of glob = [codes]")
-    per_file = {glob: _codes(codes, f"per-file-ignores.{glob}") for glob, codes in pfi.items()}
+    per_file = {glob: _codes(codes, f"per-file-ignores.{glob}", rules) for glob, codes in pfi.items()}
 
     def strings(key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
         value = table.get(key, list(default))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from otmigrate.config import Settings
+from otmigrate.diffs import unified_diff
 from otmigrate.discovery import discover
 from otmigrate.engine import Change, rewrite_source
 from otmigrate.git import run_git
@@ -43,14 +43,11 @@ class FileRewrite:
         return self.error is None and self.result != self.original
 
     def diff(self) -> str:
-        return "".join(
-            difflib.unified_diff(
-                self.original.splitlines(keepends=True),
-                self.result.splitlines(keepends=True),
-                fromfile=f"a/{self.path}",
-                tofile=f"b/{self.path}",
-            )
-        )
+        """The change as the bytes on disk will see it (BOM and CRLF kept), so `git apply` takes it."""
+        if self.source is None:
+            return unified_diff(self.original, self.result, self.path)
+        on_disk = self.source.raw.decode("utf-8")
+        return unified_diff(on_disk, self.source.encode(self.result).decode("utf-8"), self.path)
 
 
 @dataclass

@@ -105,7 +105,7 @@ def _rules(settings: Any, *, handlers: bool = False) -> list[Any]:
             check_handlers(rules)
     except RuleFileError as exc:
         _fail(str(exc))
-    known = [r.id for r in rules] + _lint_codes()
+    known = [r.id for r in rules] + _manifest_rule_ids() + _lint_codes()
     _check_selectors("select", settings.select, known)
     _check_selectors("ignore", settings.ignore, known)
     return [r for r in rules if selected(r.id, settings.select, settings.ignore)]
@@ -120,6 +120,13 @@ def _check_lint_table(settings: Any) -> None:
         resolve(RULES, settings.lint)
     except LintConfigError as exc:
         _fail(f"{settings.config_file}: {exc}")
+
+
+def _manifest_rule_ids() -> list[str]:
+    from otmigrate.languages import LANGUAGES
+    from otmigrate.manifests import manifest_rule_id
+
+    return [manifest_rule_id(language) for language in LANGUAGES.values()]
 
 
 def _lint_codes() -> list[str]:

@@ -66,6 +66,7 @@ def test_known_selectors_still_work(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(LEGACY)
     assert otmigrate("rewrite", "--select", "py-,OTM9", "a.py", cwd=tmp_path).returncode == 1
     assert otmigrate("rewrite", "--select", "go-", "a.py", cwd=tmp_path).returncode == 0
+    assert otmigrate("rewrite", "--ignore", "py-manifest", "a.py", cwd=tmp_path).returncode == 1
     assert otmigrate("lint", "--select", "otm9", "a.py", cwd=tmp_path).returncode == 1
 
 

@@ -217,6 +217,9 @@ def scan(
 @click.option("--select", multiple=True, help="Only rules whose id starts with or matches this (repeatable).")
 @click.option("--ignore", multiple=True, help="Skip rules whose id starts with or matches this (repeatable).")
 @click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 with changes pending (errors about files still exit 1)."
+)
+@click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def rewrite(
@@ -230,6 +233,7 @@ def rewrite(
     unsafe_fixes: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    exit_zero: bool,
     output_format: str,
 ) -> None:
     """Migrate legacy tracing to OpenTelemetry: a unified diff and a report, or --apply to write.
@@ -239,7 +243,8 @@ def rewrite(
       otmigrate rewrite fixtures/demo              # show what would change
       otmigrate rewrite --apply services/backend   # write it
       otmigrate rewrite --unsafe-fixes --select go- .
-    Exit 1 when changes are pending (or a file could not be processed), 0 when there is nothing to do.
+    Exit 1 when changes are pending (as ruff --diff; --exit-zero makes it 0) or a file could not be
+    processed, 0 when there is nothing to do.
     --apply leaves files with uncommitted git changes alone (and says so) unless --force.
     """
     from otmigrate.output import rewrite_report
@@ -259,7 +264,7 @@ def rewrite(
         force=force,
     )
     rewrite_report(results, output_format, apply, sys.stdout)
-    pending = any(r.changed and not r.written for r in results)
+    pending = any(r.changed and not r.written for r in results) and not exit_zero
     sys.exit(EXIT_FINDINGS if pending or any(r.error for r in results) else EXIT_CLEAN)
 
 

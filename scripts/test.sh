@@ -12,7 +12,11 @@ for go_mod in tests/go/*/go.mod; do  # the harness, and any Go module a test bui
     (cd "$(dirname "$go_mod")" && go mod download)
 done
 if [ -f tests/javascript/harness/package-lock.json ]; then
-    (cd tests/javascript/harness && npm ci --no-audit --no-fund --loglevel=error)
+    # npm ci only when node_modules is not from this lock file; offline-first from npm's own cache
+    (cd tests/javascript/harness \
+        && { cmp -s package-lock.json node_modules/.otmigrate-installed-lock 2>/dev/null \
+            || { npm ci --prefer-offline --no-audit --no-fund --loglevel=error \
+                && cp package-lock.json node_modules/.otmigrate-installed-lock; }; })
 fi
 
 export PATH="$PWD/.venv/bin:$PATH"

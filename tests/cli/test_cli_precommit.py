@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from checkout import REPO, repository_files
 
-REPO = Path(__file__).resolve().parents[2]
 SNAPSHOT_PARTS = ("src/", "rules/", "pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
 LEGACY = "import opentracing\n\n\ndef handle(tracer):\n    return tracer\n"
 EARLY_RETURN = (
@@ -47,20 +47,13 @@ def _pre_commit() -> str:
 
 
 def _snapshot_files() -> dict[str, bytes]:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    ).stdout
-    names = sorted(n for n in set(listed.decode().split("\0")) if n.startswith(SNAPSHOT_PARTS))
-    return {n: (REPO / n).read_bytes() for n in names if (REPO / n).is_file()}
+    return {name: (REPO / name).read_bytes() for name in repository_files(SNAPSHOT_PARTS)}
 
 
 @pytest.fixture
 def hook_repository() -> Iterator[tuple[Path, str, Path]]:
     """(snapshot repository, its commit, PRE_COMMIT_HOME), in a cache that keeps one otmigrate version."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "otmigrate-tests" / "pre-commit"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "otmigrate-tests/pre-commit"
     cache.mkdir(parents=True, exist_ok=True)
     with open(cache / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # other checkouts' test runs share the cache

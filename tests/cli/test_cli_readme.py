@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from checkout import REPO, repository_files
 
 
 def readme_first_command() -> str:
@@ -18,17 +18,10 @@ def readme_first_command() -> str:
 
 
 def fresh_checkout(dest: Path) -> Path:
-    """The files a clone would have (tracked, and new ones not ignored), without .venv or node_modules."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    ).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        if (REPO / name).is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, dest / name)
+    """The files a clone would have, without .venv or node_modules."""
+    for name in repository_files():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, dest / name)
     return dest
 
 

@@ -467,6 +467,7 @@ class OpenTracingCalls(cst.CSTTransformer):
             key, value = (code(a.value) for a in updated.args)
             return expr(f"otel_context.attach(baggage.set_baggage({key}, {value}))")
         if method == "set_operation_name":
+            self.report("migrated", original, "span.set_operation_name(n) → span.update_name(n)")
             return updated.with_changes(func=func.with_changes(attr=cst.Name("update_name")))
         if method == "finish" and self._is_span(receiver):
             when = arg_at(updated, 0, "finish_time")

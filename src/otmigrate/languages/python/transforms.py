@@ -14,9 +14,11 @@ from libcst.metadata import MetadataWrapper
 from otmigrate.config import Settings
 from otmigrate.engine import TransformContext, line_map
 from otmigrate.languages.python.cst import import_aliases
+from otmigrate.languages.python.held import line_length, mark_held
 from otmigrate.languages.python.jaeger_config import ConfigUses, JaegerConfig
 from otmigrate.languages.python.opentracing_calls import OpenTracingCalls
 from otmigrate.languages.python.otel_imports import fix_imports
+from otmigrate.languages.python.project import Hold, PythonProject
 from otmigrate.languages.python.statement_forms import rewrite_statement_forms
 from otmigrate.languages.python.zipkin_spans import ZipkinSpans
 
@@ -25,6 +27,7 @@ Report = Callable[[str, int, str], None]
 # One transform per library serves several rules: a report line goes to the matched rule whose
 # subject its message names first (the rest go to the first matched rule).
 RULE_SUBJECTS = (
+    ("set_operation_name", "py-opentracing-set-operation-name"),
     ("set_global_tracer", "py-opentracing-set-global-tracer"),
     ("global_tracer()", "py-opentracing-global-tracer"),
     ("start_child_span", "py-opentracing-start-child-span"),
@@ -108,13 +111,24 @@ def _handler(migrate: Callable[[str, Report, Settings | None], str], library: st
             rule_id = rule_for(message, ctx.rules, f"py-{library}")
             (ctx.migrated if kind == "migrated" else ctx.manual)(line, rule_id, message)
 
+        hold = _hold(ctx)
+        if hold is not None:
+            new = mark_held(ctx.source, hold.todo(), report, line_length(ctx.path))
+            return new if new != ctx.source else None
         new = migrate(ctx.source, report, ctx.settings)
         return new if new != ctx.source else None
 
     return handle
 
 
+def _hold(ctx: TransformContext) -> Hold | None:
+    """Why this file's flow stays legacy whole (the project model), or None."""
+    return ctx.project.hold(ctx.path) if isinstance(ctx.project, PythonProject) else None
+
+
 def _imports(ctx: TransformContext) -> str | None:
+    if _hold(ctx) is not None:
+        return None
     return fix_imports(ctx.source)
 
 

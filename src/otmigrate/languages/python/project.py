@@ -1,0 +1,318 @@
+"""The Python project model: which legacy tracing flows cross files, and which must stay legacy whole.
+
+A migration is all or nothing per flow (a tracer and the spans it starts, wherever they go). Some flows
+cannot be migrated by this tool, and rewriting the files around them would leave a half that works with
+neither library. The model finds them once per run, before any file is rewritten:
+
+- a **public API that takes a legacy value**: a public function or method of a package module that
+  receives a tracer or span from its caller and uses it as one (`DjangoTracing(tracer)`,
+  `init_tracing(tracer)`, `adjust_span(span, ...)`). The library's users hand it OpenTracing objects, so
+  the whole distribution (every legacy file under its setup.py / pyproject.toml, tests included) stays
+  legacy: moving it to OpenTelemetry is a new major version a maintainer writes;
+- a **value the OTel API cannot express**: a span context built by hand with its ids
+  (`jaeger_client.SpanContext(trace_id, span_id, ...)`), a write to a span context's ids, a legacy module
+  kept in a variable or attribute (its tracers and spans cannot be followed), a class that subclasses an
+  OpenTracing type, a tracer from an OpenTracing implementation with no migration (basictracer,
+  lightstep, instana). The legacy files connected to it by project imports stay legacy.
+
+Only files that mention a legacy library are parsed (with `ast`); the rest are indexed by path.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from otmigrate.config import Settings
+
+MIGRATED_LIBRARIES = ("opentracing", "jaeger_client", "py_zipkin")
+# OpenTracing tracer implementations this tool has no migration for: tracers made by them stay.
+UNMIGRATED_TRACERS = ("basictracer", "lightstep", "instana")
+LEGACY_MODULES = MIGRATED_LIBRARIES + UNMIGRATED_TRACERS
+OPENTRACING_TYPES = ("Tracer", "Span", "SpanContext", "Scope", "ScopeManager")
+# Attributes that show a parameter is used as a tracer or a span.
+LEGACY_VALUE_ATTRIBUTES = frozenset(
+    {
+        "start_span",
+        "start_active_span",
+        "scope_manager",
+        "active_span",
+        "inject",
+        "extract",
+        "set_tag",
+        "log_kv",
+        "log_event",
+        "finish",
+        "set_operation_name",
+        "set_baggage_item",
+        "get_baggage_item",
+        "context",
+    }
+)
+DISTRIBUTION_FILES = ("setup.py", "pyproject.toml", "setup.cfg")
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Why a file's legacy tracing is left whole: the construct, where it is."""
+
+    path: str  # relative to the root the run shares with the held file, for the TODO
+    line: int
+    reason: str
+
+    def todo(self) -> str:
+        return f"legacy tracing kept whole: {self.reason} ({self.path}:{self.line})"
+
+
+@dataclass
+class PythonProject:
+    held: dict[str, Hold] = field(default_factory=dict)  # resolved path → why its flow stays legacy
+
+    def in_scope(self, path: Path) -> bool:
+        """No file is read beyond the prefilter: uses of helpers' legacy values are held, not migrated."""
+        return False
+
+    def hold(self, path: str | Path) -> Hold | None:
+        return self.held.get(str(Path(path).resolve()))
+
+
+@dataclass
+class _File:
+    path: Path
+    module: str
+    imports: set[str]  # project modules (dotted) it may import
+    whole_project: list[Hold]  # holds for the whole distribution
+    connected: list[Hold]  # holds for the legacy files import-connected to it
+
+
+def build(paths: list[Path], settings: Settings | None = None) -> PythonProject:
+    resolved = [path.resolve() for path in paths]
+    modules = {_module_name(path): path for path in resolved}
+    root = _common_root(resolved)
+    files: dict[Path, _File] = {}
+    for path in resolved:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if not any(name.encode() in data for name in MIGRATED_LIBRARIES):
+            continue
+        try:
+            tree = ast.parse(data, str(path))
+        except (SyntaxError, ValueError):
+            continue
+        indexed = _index(path, tree, root)
+        if indexed is not None:
+            files[path] = indexed
+    project = PythonProject()
+    for holder in files.values():
+        for hold in holder.whole_project:
+            home = _distribution(holder.path, root)
+            for path in files:
+                if path.is_relative_to(home):
+                    project.held.setdefault(str(path), hold)
+    for group in _components(files, modules):
+        holds = [hold for path in group for hold in files[path].connected]
+        if holds:
+            for path in group:
+                project.held.setdefault(str(path), holds[0])
+    return project
+
+
+def _index(path: Path, tree: ast.Module, root: Path) -> _File | None:
+    aliases: dict[str, str] = {}  # local name → qualified legacy name
+    imports: set[str] = set()
+    package = _module_name(path).rpartition(".")[0] if path.name != "__init__.py" else _module_name(path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                imports.add(alias.name)
+                if alias.name.split(".")[0] in LEGACY_MODULES:
+                    local = alias.asname or alias.name.split(".")[0]
+                    aliases[local] = alias.name if alias.asname else local
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node, package)
+            imports.add(base)
+            for alias in node.names:
+                imports.add(f"{base}.{alias.name}")
+                if base.split(".")[0] in LEGACY_MODULES:
+                    aliases[alias.asname or alias.name] = f"{base}.{alias.name}"
+    if not aliases:
+        return None
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    connected = [Hold(shown, line, reason) for line, reason in _unmigratable(tree, aliases)]
+    whole = []
+    if _is_package_module(path) and not _is_test(
+        path.relative_to(root) if path.is_relative_to(root) else path
+    ):
+        whole = [Hold(shown, line, reason) for line, reason in _public_legacy_api(tree)]
+    return _File(path, _module_name(path), imports, whole, connected)
+
+
+def _unmigratable(tree: ast.Module, aliases: dict[str, str]) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for local, name in aliases.items():
+        top = name.split(".")[0]
+        if top in UNMIGRATED_TRACERS:
+            found.append((_import_line(tree, local), f"tracers from {top}, which has no migration"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _last_name(node.func) == "SpanContext":
+            found.append((node.lineno, "a span context built by hand from its ids"))
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and _last_name(target.value) == "context":
+                    found.append((node.lineno, f"a write to a span context's `{target.attr}`"))
+            if isinstance(node.value, ast.Name) and aliases.get(node.value.id) in LEGACY_MODULES:
+                found.append((node.lineno, f"the {aliases[node.value.id]} module kept in a variable"))
+        elif isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                name = _qualified(base, aliases)
+                if name.split(".")[0] in LEGACY_MODULES and name.split(".")[-1] in OPENTRACING_TYPES:
+                    found.append((node.lineno, f"class {node.name} subclasses {name}"))
+    return sorted(found)
+
+
+def _public_legacy_api(tree: ast.Module) -> list[tuple[int, str]]:
+    """Public functions and methods whose caller hands them a tracer or span they use as one."""
+    found = []
+    for owner, function in _public_functions(tree):
+        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)]
+        for param in params:
+            if not any(word in param for word in ("tracer", "span", "scope")):
+                continue
+            if _used_as_legacy_value(function, param):
+                name = f"{owner}.{function.name}" if owner else function.name
+                if function.name == "__init__":
+                    name = owner
+                found.append((function.lineno, f"its public API `{name}({param})` takes a legacy {param}"))
+                break
+    return found
+
+
+def _public_functions(tree: ast.Module) -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    functions: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_"):
+            functions.append(("", node))
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                    item.name == "__init__" or not item.name.startswith("_")
+                ):
+                    functions.append((node.name, item))
+    return functions
+
+
+def _used_as_legacy_value(function: ast.AST, param: str) -> bool:
+    """`param.start_span(..)`, `param.set_tag(..)`, …, or `param` stored in an attribute or a global."""
+    globals_ = {name for node in ast.walk(function) if isinstance(node, ast.Global) for name in node.names}
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == param
+            and node.attr in LEGACY_VALUE_ATTRIBUTES
+        ):
+            return True
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id == param:
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) or (
+                    isinstance(target, ast.Name) and target.id in globals_
+                ):
+                    return True
+    return False
+
+
+def _components(files: dict[Path, _File], modules: dict[str, Path]) -> list[list[Path]]:
+    """The legacy files grouped by project imports between them (either direction)."""
+    parent = {path: path for path in files}
+
+    def find(path: Path) -> Path:
+        while parent[path] != path:
+            parent[path] = parent[parent[path]]
+            path = parent[path]
+        return path
+
+    for path, indexed in files.items():
+        for name in indexed.imports:
+            target = modules.get(name)
+            if target is not None and target in files and target != path:
+                parent[find(target)] = find(path)
+    groups: dict[Path, list[Path]] = {}
+    for path in files:
+        groups.setdefault(find(path), []).append(path)
+    return list(groups.values())
+
+
+def _module_name(path: Path) -> str:
+    """The dotted name the file is imported by: its package folders (with `__init__.py`) and its stem."""
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder != folder.parent:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
+
+
+def _absolute(node: ast.ImportFrom, package: str) -> str:
+    if not node.level:
+        return node.module or ""
+    base = package.split(".") if package else []
+    base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def _is_package_module(path: Path) -> bool:
+    return (path.parent / "__init__.py").is_file()
+
+
+def _is_test(path: Path) -> bool:
+    return any(part in ("test", "tests", "testing") for part in path.parts) or (
+        path.name.startswith("test_") or path.name.endswith("_test.py") or path.name == "conftest.py"
+    )
+
+
+def _distribution(path: Path, root: Path) -> Path:
+    """The folder of the nearest setup.py / pyproject.toml / setup.cfg above `path`, else the run's root."""
+    for folder in path.parents:
+        if any((folder / name).is_file() for name in DISTRIBUTION_FILES):
+            return folder
+        if folder == root:
+            break
+    return root
+
+
+def _common_root(paths: list[Path]) -> Path:
+    if not paths:
+        return Path.cwd()
+    common = paths[0].parent
+    for path in paths[1:]:
+        while not path.is_relative_to(common):
+            common = common.parent
+    return common
+
+
+def _last_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _qualified(node: ast.AST, aliases: dict[str, str]) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.insert(0, node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    return ".".join([aliases.get(node.id, node.id), *parts])
+
+
+def _import_line(tree: ast.Module, local: str) -> int:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if (alias.asname or alias.name.split(".")[0]) == local:
+                    return node.lineno
+    return 1

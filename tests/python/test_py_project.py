@@ -1,0 +1,140 @@
+"""The Python project model: flows that cannot be migrated stay legacy whole, across files.
+
+Project fixtures (`fixtures/python/projects/<case>/{input,expected}/`) go through `otmigrate rewrite
+--apply` as a whole; the held files still run their own legacy tests afterwards, with the same output."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pymigrate_support import FIXTURES, require_modules
+
+from otmigrate.languages.python.held import line_length, mark_held
+from otmigrate.languages.python.project import build
+
+PROJECTS = FIXTURES / "projects"
+# The program each project fixture runs before and after the rewrite (its own legacy test).
+CHECKS = {"public_api": "tests/test_tracing.py", "hand_built_context": "check_driver.py"}
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "otmigrate", *args], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
+
+
+def _run(program: str, cwd: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    proc = subprocess.run(
+        [sys.executable, program], capture_output=True, text=True, timeout=60, cwd=cwd, env=env
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+@pytest.mark.parametrize("case", sorted(CHECKS))
+def test_project_fixture(case: str, tmp_path: Path):
+    require_modules("opentracing", "jaeger_client")
+    project = tmp_path / case
+    shutil.copytree(PROJECTS / case / "input", project)
+    first = _cli("rewrite", "--apply", ".", cwd=project)
+    assert first.returncode == 0, first.stdout + first.stderr
+    expected = PROJECTS / case / "expected"
+    for path in sorted(p for p in expected.rglob("*.py")):
+        relative = path.relative_to(expected)
+        assert (project / relative).read_text() == path.read_text(), relative
+    assert "legacy tracing kept whole" in first.stdout  # each held file is reported
+    again = _cli("rewrite", "--apply", ".", cwd=project)
+    assert again.returncode == 0 and "0 files" in again.stdout, again.stdout
+    assert _run(CHECKS[case], project) == _run(CHECKS[case], PROJECTS / case / "input")
+
+
+def _model(tmp_path: Path, files: dict[str, str]):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return build(sorted(tmp_path.rglob("*.py")))
+
+
+def test_public_api_holds_the_whole_distribution_but_a_dict_named_tracer_does_not(tmp_path: Path):
+    model = _model(
+        tmp_path,
+        {
+            "lib/__init__.py": "",
+            "lib/spans.py": "import opentracing\n\ndef adjust_span(span, n):\n    span.set_tag('n', n)\n",
+            "lib/zipkin.py": "import py_zipkin\n\ndef trace(name, tracer):\n    return tracer.get('id')\n",
+            "app.py": "import opentracing\n\nopentracing.tracer.start_span('x').finish()\n",
+        },
+    )
+    hold = model.hold(tmp_path / "app.py")
+    assert hold is not None and "`adjust_span(span)`" in hold.reason
+    assert (hold.path, hold.line) == ("lib/spans.py", 3)
+    assert model.hold(tmp_path / "lib/zipkin.py") is not None  # same distribution
+
+
+def test_no_hold_for_test_helpers_or_a_parameter_used_as_a_dict(tmp_path: Path):
+    model = _model(
+        tmp_path,
+        {
+            "lib/__init__.py": "",
+            "lib/zipkin.py": "import py_zipkin\n\ndef trace(name, tracer):\n    return tracer.get('id')\n",
+            "lib/tests/__init__.py": "",
+            "lib/tests/helpers.py": "import opentracing\n\ndef check(span):\n    span.finish()\n",
+        },
+    )
+    assert model.held == {}
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("from jaeger_client import SpanContext\nc = SpanContext(1, 2, None, 1)\n", "built by hand"),
+        ("import opentracing\ndef f(s):\n    s.context.span_id = 3\n", "span context's `span_id`"),
+        ("import opentracing\nclass T(opentracing.Tracer):\n    pass\n", "subclasses opentracing.Tracer"),
+        ("import opentracing\nimport lightstep\n", "tracers from lightstep"),
+        ("import jaeger_client\nmodule = jaeger_client\n", "jaeger_client module kept in a variable"),
+    ],
+)
+def test_unmigratable_values_hold_the_files_connected_by_imports(tmp_path: Path, source: str, reason: str):
+    model = _model(
+        tmp_path,
+        {
+            "held.py": source,
+            "user.py": "import opentracing\nimport held\n",
+            "other.py": "import opentracing\n",
+        },
+    )
+    assert reason in model.hold(tmp_path / "held.py").reason
+    assert model.hold(tmp_path / "user.py") == model.hold(tmp_path / "held.py")
+    assert model.hold(tmp_path / "other.py") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "width"),
+    [
+        ("pyproject.toml", "[tool.ruff]\nline-length = 100\n", 100),
+        ("pyproject.toml", "[tool.black]\nline-length = 88\n", 88),
+        ("setup.cfg", "[flake8]\nmax-line-length = 120\n", 120),
+        ("tox.ini", "[pycodestyle]\nmax_line_length = 99\n", 99),
+        ("README", "", 79),
+    ],
+)
+def test_the_todo_is_wrapped_at_the_project_line_length(tmp_path: Path, name: str, text: str, width: int):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / name).write_text(text)
+    (tmp_path / "pkg").mkdir()
+    assert line_length(tmp_path / "pkg" / "mod.py") == width
+    source = "'''Doc.'''\nimport os\nimport opentracing\n"
+    reported = []
+    todo = "legacy tracing kept whole: " + "its public API takes a legacy tracer " * 5
+    marked = mark_held(source, todo, lambda *args: reported.append(args), width)
+    assert all(len(line) <= width for line in marked.splitlines())
+    assert marked.splitlines()[-1] == "import opentracing" and ast.parse(marked)
+    assert reported == [("manual", 3, todo)]
+    assert mark_held(marked, todo, lambda *args: reported.append(args), width) == marked  # once

@@ -95,6 +95,11 @@ def test_no_hold_for_test_helpers_or_a_parameter_used_as_a_dict(tmp_path: Path):
     ("source", "reason"),
     [
         ("from jaeger_client import SpanContext\nc = SpanContext(1, 2, None, 1)\n", "built by hand"),
+        (
+            "from py_zipkin.zipkin import ZipkinAttrs\na = ZipkinAttrs('1', '2', None, '0', True)\n",
+            "(ZipkinAttrs)",
+        ),
+        ("import opentracing\ndef use(t):\n    opentracing.tracer = t\n", "tracer set by assignment"),
         ("import opentracing\ndef f(s):\n    s.context.span_id = 3\n", "span context's `span_id`"),
         ("import opentracing\nclass T(opentracing.Tracer):\n    pass\n", "subclasses opentracing.Tracer"),
         ("import opentracing\nimport lightstep\n", "tracers from lightstep"),

@@ -81,12 +81,17 @@ def nanoseconds(node: cst.BaseExpression) -> str:
 
 def with_todo(node: cst.BaseStatement, reason: str) -> cst.BaseStatement:
     """Put `# TODO(otmigrate): reason` above a statement, once."""
-    text = TODO_PREFIX + reason
+    text = TODO_PREFIX + one_line(reason)
     lines = list(node.leading_lines)
     if any(line.comment is not None and line.comment.value == text for line in lines):
         return node
     lines.append(cst.EmptyLine(comment=cst.Comment(text)))
     return node.with_changes(leading_lines=lines)
+
+
+def one_line(text: str) -> str:
+    """A reason quoting a multi-line snippet, on one line: a comment (and a report line) cannot span lines."""
+    return " ".join(part.strip() for part in text.splitlines()).replace("( ", "(").replace(", )", ")")
 
 
 def with_reported_todos(
@@ -97,7 +102,7 @@ def with_reported_todos(
     for reason, line in todos:
         marked = with_todo(node, reason)
         if marked is not node:
-            report("manual", line, reason)
+            report("manual", line, one_line(reason))
         node = marked
     return node
 

@@ -101,6 +101,7 @@ class OpenTracingCalls(cst.CSTTransformer):
         self.current_call: cst.Call | None = None
         self.lifetime_lines: set[int] = set()  # source lines of span starts already reported
         self.handlers: list[tuple[str | None, bool, int]] = []  # except blocks: (name, re-raises, depth)
+        self.global_tracer_targets: set[int] = set()  # `opentracing.tracer = x`: left with a TODO
 
     def report(self, kind: str, node: cst.CSTNode, message: str) -> None:
         position = self.get_metadata(PositionProvider, node, None)
@@ -175,6 +176,16 @@ class OpenTracingCalls(cst.CSTTransformer):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if qualified(target.target, self.aliases) == "opentracing.tracer":
+                self.global_tracer_targets.add(id(target.target))
+                self._manual(
+                    target.target,
+                    "opentracing.tracer = … installs an OpenTracing tracer: install an OpenTelemetry "
+                    "provider with trace.set_tracer_provider(provider) instead",
+                )
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False  # module paths like `opentracing.tracer` are names, not expressions to rewrite
@@ -391,6 +402,8 @@ class OpenTracingCalls(cst.CSTTransformer):
                 if scope.current and scope.old == updated.value.value:
                     return cst.Name(scope.new or scope.old)
         if qualified(original, self.aliases) == "opentracing.tracer":
+            if id(original) in self.global_tracer_targets:
+                return updated
             return expr("trace.get_tracer(__name__)")
         if name == "active_span" and self._is_tracer(original.value):
             return expr("trace.get_current_span()")
@@ -699,7 +712,8 @@ class OpenTracingCalls(cst.CSTTransformer):
         if context is None or carrier is None:
             return call
         self.report("migrated", original, "inject → propagate.inject")
-        span = _span_of_context(context.value)
+        # jaeger-client's inject also takes the span itself, not only its context
+        span = dotted(context.value) if self._is_span(context.value) else _span_of_context(context.value)
         innermost = next((s for s in reversed(self.scopes) if s.new), None)
         if span is not None and innermost is not None and innermost.current and span == innermost.new:
             return expr(f"propagate.inject({code(carrier.value)})")
@@ -716,6 +730,8 @@ class OpenTracingCalls(cst.CSTTransformer):
             return name
         if code(node).startswith("propagate.extract("):  # an extract inlined in the call
             return code(node)
+        if code(node) == "trace.get_current_span()":  # `child_of=tracer.active_span`
+            return f"trace.set_span_in_context({code(node)})"
         if self._is_span(node):
             return f"trace.set_span_in_context({name})"
         span = _span_of_context(node)

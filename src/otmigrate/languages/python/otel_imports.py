@@ -2,7 +2,9 @@
 
 New imports are `from module import a, b` lines, sorted by module, put where the first removed legacy
 import was (else after the last import). A name is only imported when the file does not bind it
-itself, so a file's own `trace` or `tracer` is never shadowed.
+itself, so a file's own `trace` or `tracer` is never shadowed: where the module's own code binds `trace`
+(`def trace(f):`), `propagate` or `baggage`, the OTel calls the rewrite wrote on that name go through
+an alias instead (`from opentelemetry import trace as otel_trace`, `otel_trace.get_tracer(..)`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ OTEL_NAMES = {
     "Context": "opentelemetry.context",
     # `context` is too common a variable name to import bare
     "otel_context": "opentelemetry",
+    # the API modules, where the file's own code binds their names
+    "otel_trace": "opentelemetry", "otel_propagate": "opentelemetry", "otel_baggage": "opentelemetry",
     "SpanKind": "opentelemetry.trace", "Status": "opentelemetry.trace", "StatusCode": "opentelemetry.trace",
     "Link": "opentelemetry.trace", "NonRecordingSpan": "opentelemetry.trace",
     "TracerProvider": "opentelemetry.sdk.trace", "Resource": "opentelemetry.sdk.resources",
@@ -37,7 +41,21 @@ OTEL_NAMES = {
 }  # fmt: skip
 
 
-ALIASES = {"otel_context": "context"}
+ALIASES = {
+    "otel_context": "context", "otel_trace": "trace", "otel_propagate": "propagate",
+    "otel_baggage": "baggage",
+}  # fmt: skip
+# The members of each OTel API module the rewrites call: `trace.<member>` on a name the file binds
+# itself is one of ours and moves to the alias.
+API_MEMBERS = {
+    "trace": frozenset({
+        "get_tracer", "get_current_span", "set_span_in_context", "use_span", "get_tracer_provider",
+        "set_tracer_provider", "SpanKind", "Status", "StatusCode", "Link", "NonRecordingSpan",
+        "INVALID_SPAN",
+    }),
+    "propagate": frozenset({"inject", "extract", "set_global_textmap", "get_global_textmap"}),
+    "baggage": frozenset({"get_baggage", "set_baggage", "get_all", "remove_baggage", "clear"}),
+}  # fmt: skip
 # API names the rewrites write bare. A file that reaches its tracing API through modules (`import
 # opentracing`, `from opentracing.ext import tags`) gets them through their module, as it did before.
 THROUGH_MODULE = {
@@ -55,10 +73,16 @@ LEGACY_MODULES = {
 
 def fix_imports(source: str) -> str | None:
     module = cst.parse_module(source)
-    used, bound = _names(module)
+    used, bound, imported = _names(module)
     if used & THROUGH_MODULE.keys() - bound and _imports_modules(module):
         module = module.visit(_ThroughModule(THROUGH_MODULE.keys() - bound))
-        used, bound = _names(module)
+        used, bound, imported = _names(module)
+    own = {name for name in API_MEMBERS if name in bound and name not in imported}
+    if own:
+        renamed = module.visit(_ToAlias(own))
+        if not renamed.deep_equals(module):
+            module = renamed
+            used, bound, imported = _names(module)
     body = list(module.body)
     out: list[cst.BaseStatement] = []
     runs: list[tuple[int, Sequence[cst.EmptyLine]]] = []  # (position, blank lines) of removed imports
@@ -159,12 +183,32 @@ class _ThroughModule(cst.CSTTransformer):
         return updated
 
 
-def _names(module: cst.Module) -> tuple[set[str], set[str]]:
+class _ToAlias(cst.CSTTransformer):
+    """`trace.get_tracer` → `otel_trace.get_tracer` for the API modules whose names the file binds."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        value = updated.value
+        if (
+            isinstance(value, cst.Name)
+            and value.value in self.names
+            and updated.attr.value in API_MEMBERS[value.value]
+        ):
+            return updated.with_changes(value=cst.Name(f"otel_{value.value}"))
+        return updated
+
+
+def _names(module: cst.Module) -> tuple[set[str], set[str], set[str]]:
     """(names the code reads outside import statements, names it binds where a module-level import would
-    be hidden). A class body's names (methods, class attributes) do not hide a module's names from the
-    methods, so `def trace(self)` in a class leaves `trace.Status` in its methods free to import."""
+    be hidden, names bound by imports). A class body's names (methods, class attributes) do not hide a
+    module's names from the methods, so `def trace(self)` in a class leaves `trace.Status` in its methods
+    free to import."""
     used: set[str] = set()
     bound: set[str] = set()
+    imported: set[str] = set()
     in_class_body: list[bool] = [False]
     binding_names: set[int] = set()  # ids of the Name nodes that bind (a def's name), not read
 
@@ -172,12 +216,14 @@ def _names(module: cst.Module) -> tuple[set[str], set[str]]:
         def visit_Import(self, node: cst.Import) -> bool:
             for alias in node.names:
                 bound.add(alias.asname.name.value if alias.asname else dotted(alias.name).split(".")[0])  # type: ignore[union-attr]
+                imported.add(alias.asname.name.value if alias.asname else dotted(alias.name).split(".")[0])  # type: ignore[union-attr]
             return False
 
         def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
             if not isinstance(node.names, cst.ImportStar):
                 for alias in node.names:
                     bound.add(alias.asname.name.value if alias.asname else dotted(alias.name))  # type: ignore[union-attr]
+                    imported.add(alias.asname.name.value if alias.asname else dotted(alias.name))  # type: ignore[union-attr]
             return False
 
         def visit_Attribute(self, node: cst.Attribute) -> bool:
@@ -222,7 +268,7 @@ def _names(module: cst.Module) -> tuple[set[str], set[str]]:
                 bound.add(node.name.value)
 
     module.visit(Collect())
-    return used, bound
+    return used, bound, imported
 
 
 def _without_unused_legacy(statement: cst.BaseStatement, used: set[str]) -> cst.BaseStatement | None:

@@ -157,12 +157,16 @@ def _unmigratable(tree: ast.Module, aliases: dict[str, str]) -> list[tuple[int, 
         if top in UNMIGRATED_TRACERS:
             found.append((_import_line(tree, local), f"tracers from {top}, which has no migration"))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _last_name(node.func) == "SpanContext":
-            found.append((node.lineno, "a span context built by hand from its ids"))
+        if isinstance(node, ast.Call) and _last_name(node.func) in ("SpanContext", "ZipkinAttrs"):
+            found.append(
+                (node.lineno, f"a span context built by hand from its ids ({_last_name(node.func)})")
+            )
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Attribute) and _last_name(target.value) == "context":
                     found.append((node.lineno, f"a write to a span context's `{target.attr}`"))
+                elif _qualified(target, aliases) == "opentracing.tracer":
+                    found.append((node.lineno, "the global OpenTracing tracer set by assignment"))
             if isinstance(node.value, ast.Name) and aliases.get(node.value.id) in LEGACY_MODULES:
                 found.append((node.lineno, f"the {aliases[node.value.id]} module kept in a variable"))
         elif isinstance(node, ast.ClassDef):

@@ -170,9 +170,11 @@ def test_a_method_named_like_an_otel_module_does_not_stop_its_import():
     assert "from opentelemetry import trace\n" in outcome.text
 
 
-def test_a_module_level_binding_of_the_name_still_keeps_the_import_out():
+def test_a_module_level_binding_of_the_name_gets_the_otel_module_under_an_alias():
     source = "import opentracing\n\ntrace = []\n\n\ndef done(span):\n    span.set_tag('error', True)\n"
-    assert "from opentelemetry import trace" not in migrate(Path("x.py"), source).text
+    text = migrate(Path("x.py"), source).text
+    assert text.startswith("from opentelemetry import trace as otel_trace\n\ntrace = []\n")
+    assert "span.set_status(otel_trace.Status(otel_trace.StatusCode.ERROR))" in text
 
 
 def test_a_method_named_like_an_otel_module_is_not_a_use_of_it():

@@ -396,3 +396,55 @@ def _failed(node: dict) -> dict:
     """A span tree whose spans all returned an error, as RecordError + SetStatus report it."""
     children = [_failed(c) for c in node["children"]]
     return {**node, "status": "Error", "events": [["exception", ()]], "children": children}
+
+
+JAEGER_TRACE_ID = """package main
+
+import (
+	"context"
+
+	"github.com/opentracing/opentracing-go"
+	jaeger "github.com/uber/jaeger-client-go"
+)
+
+// traceID is how services log trace ids with jaeger (weaveworks/common's tracing.ExtractTraceID).
+func traceID(ctx context.Context) (string, bool) {
+	sp := opentracing.SpanFromContext(ctx)
+	if sp == nil {
+		return "", false
+	}
+	sctx, ok := sp.Context().(jaeger.SpanContext)
+	if !ok {
+		return "", false
+	}
+	return sctx.TraceID().String(), sctx.IsSampled()
+}
+
+func run(ctx context.Context) {
+	span, ctx := opentracing.StartSpanFromContext(ctx, "request")
+	defer span.Finish()
+	if id, sampled := traceID(ctx); sampled && id == "" {
+		span.SetTag("broken", true)
+	}
+}
+"""
+
+
+def test_a_jaeger_span_context_assertion_reads_the_otel_span_context():
+    """`sp.Context().(jaeger.SpanContext)` became `sp.SpanContext().(jaeger.SpanContext)` — a type assertion
+    on a struct, which does not compile (weaveworks/common). Now the ids come from the OTel span context."""
+    out = rewrite(JAEGER_TRACE_ID, "svc/ids.go").text
+    assert "\tsctx, ok := sp.SpanContext(), sp.SpanContext().IsValid()\n" in out
+    assert "jaeger" not in out and "TODO" not in out
+    assert rewrite(out, "svc/ids.go").text == out
+    require_go()
+    result = run_all(
+        [
+            Program("jaeger-ids/legacy", "opentracing", "legacy", JAEGER_TRACE_ID),
+            Program("jaeger-ids/migrated", "opentracing", "otel", out),
+        ]
+    )
+    assert not result.build_errors and not result.vet_errors, (result.build_errors, result.vet_errors)
+    assert otel_tree(result.spans["jaeger-ids/migrated"]) == legacy_tree(
+        result.spans["jaeger-ids/legacy"], "opentracing"
+    )

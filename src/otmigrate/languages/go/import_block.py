@@ -71,10 +71,109 @@ def fix_imports(ctx: TransformContext) -> str | None:
         if (imported or short) in used and not any(p == path for _, p in keep):
             keep.append((alias, path))
     for name, path in STANDARD.items():
-        if name in used and not any(p == path for _, p in keep):
+        # `context` may be golang.org/x/net/context: any import of that name provides it
+        if name in used and not any((a or package_name(p)) == name for a, p in keep):
             keep.append((None, path))
-    new = head + _render(keep) + body
+    if keep == specs and body == ctx.source[decl.range().end.index :]:
+        return None
+    block = decl.text()
+    if block.startswith("import (") and block.endswith(")"):
+        # OTel imports other handlers appended go where this pass puts new ones (sorted, grouped)
+        placed = [s for s in keep if s in specs and _is_otel(s[1])]
+        dropped = [s for s in specs if s not in keep] + placed
+        rendered = _edit_block(block, dropped, [s for s in keep if s not in specs] + placed)
+    else:
+        rendered = _render(keep)
+    new = head + rendered + body
     return new if new != ctx.source else None
+
+
+def _edit_block(
+    block: str, dropped: list[tuple[str | None, str]], added: list[tuple[str | None, str]]
+) -> str:
+    """The parenthesised import block with `dropped` specs' lines removed and `added` ones inserted where
+    the file would put them, keeping the file's own groups (standard library / third-party / local) and
+    comments: a standard package goes into the standard group; an OTel package next to the other OTel
+    imports, else into the group the legacy tracing imports were in, else the first third-party group."""
+    lines = block.split("\n")[1:-1]
+    gone = {path for _, path in dropped}
+    kept: list[tuple[str, str | None]] = []
+    home = None  # where the first legacy tracing import was, among the kept lines
+    for line in lines:
+        path = _spec_path(line)
+        if path in gone:
+            home = len(kept) if home is None and path.startswith(LEGACY_PREFIXES) else home
+        else:
+            kept.append((line, path))
+    # third-party first: a standard import inserted above would move `home`
+    for alias, path in sorted(added, key=lambda spec: ("." not in spec[1].split("/")[0], spec[1])):
+        groups = _groups(kept)
+        standard = "." not in path.split("/")[0]
+        if standard:
+            target = next((g for g in groups if _is_standard(g, kept)), None)
+        else:
+            third_party = [g for g in groups if not _is_standard(g, kept)]
+            target = next((g for g in third_party if any(_is_otel(kept[i][1]) for i in g)), None)
+            if target is None and home is not None:
+                target = next((g for g in third_party if g[0] - 1 <= home <= g[-1] + 1), None)
+            if target is None and third_party:
+                target = third_party[0]
+        line = f'\t{alias + " " if alias else ""}"{path}"'
+        if target is None:
+            at = 0 if standard else len(kept)
+            blank = [("", None)] if kept else []
+            kept[at:at] = [(line, path), *blank] if standard else [*blank, (line, path)]
+            continue
+        at = next((i for i in target if kept[i][1] is not None and kept[i][1] > path), target[-1] + 1)
+        kept.insert(at, (line, path))
+    text = _sorted_runs(kept)
+    while text and not text[0].strip():
+        text.pop(0)
+    while text and not text[-1].strip():
+        text.pop()
+    joined = re.sub(r"\n(?:[ \t]*\n)+", "\n\n", "\n".join(text))
+    if "\n" not in joined and _spec_path(joined) is not None and "//" not in joined:
+        return "import " + joined.strip()
+    return "import (\n" + joined + "\n)" if joined else "import ()"
+
+
+def _sorted_runs(kept: list[tuple[str, str | None]]) -> list[str]:
+    """The lines with each run of consecutive import specs sorted by path, as gofmt sorts them (other
+    handlers append the packages they need at the end of the block)."""
+    out: list[str] = []
+    run: list[tuple[str, str]] = []
+    for line, path in [*kept, ("", None)]:
+        if path is not None:
+            run.append((line, path))
+            continue
+        out += [spec for spec, _ in sorted(run, key=lambda item: item[1])]
+        run = []
+        out.append(line)
+    return out[:-1]
+
+
+def _spec_path(line: str) -> str | None:
+    match = re.match(r'\s*(?:[\w.]+\s+)?"([^"]+)"', line)
+    return match.group(1) if match else None
+
+
+def _is_otel(path: str | None) -> bool:
+    return path is not None and path.startswith("go.opentelemetry.io/")
+
+
+def _groups(kept: list[tuple[str, str | None]]) -> list[list[int]]:
+    """Index runs of import lines separated by blank lines (comment lines belong to their run)."""
+    groups: list[list[int]] = [[]]
+    for i, (line, _) in enumerate(kept):
+        if not line.strip():
+            groups.append([])
+        else:
+            groups[-1].append(i)
+    return [g for g in groups if any(kept[i][1] for i in g)]
+
+
+def _is_standard(group: list[int], kept: list[tuple[str, str | None]]) -> bool:
+    return all("." not in path.split("/")[0] for i in group if (path := kept[i][1]))
 
 
 def _qualifiers(root: SgNode) -> set[str]:

@@ -128,7 +128,7 @@ class _JaegerSetup:
             left, right = named(decl.field("left")), named(decl.field("right"))
             if not left or left[0].text() != operand.text() or len(right) != 1:
                 continue
-            value = right[0]
+            value = _unaddressed(right[0])  # `cfg := &config.Configuration{…}` as often as the value
             if self.is_configuration(value):
                 return _Config(_fields(value), decl)
             if value.kind() == "call_expression" and value.field("function").text() == f"{self.cfg}.FromEnv":

@@ -24,6 +24,7 @@ from otmigrate.languages.go.ot_starts import (
     migrate_starts,
     migrate_type_names,
 )
+from otmigrate.languages.go.project import GoProject, keep_legacy
 from otmigrate.languages.go.source_edits import apply_edits
 from otmigrate.languages.go.zipkin_calls import migrate_zipkin
 
@@ -54,9 +55,19 @@ def migrate_opentracing(ctx: TransformContext) -> str | None:
     return apply_edits(ctx.source, p.edits)
 
 
+def _unless_kept(handler: Handler) -> Handler:
+    """The handler, except in a package the project model keeps legacy (project.py says why)."""
+
+    def run(ctx: TransformContext) -> str | None:
+        reason = ctx.project.kept_reason(ctx.path) if isinstance(ctx.project, GoProject) else None
+        return handler(ctx) if reason is None else keep_legacy(ctx, reason)
+
+    return run
+
+
 HANDLERS: dict[str, Handler] = {
-    "go_opentracing": migrate_opentracing,
-    "go_jaeger": migrate_jaeger,
-    "go_zipkin": migrate_zipkin,
+    "go_opentracing": _unless_kept(migrate_opentracing),
+    "go_jaeger": _unless_kept(migrate_jaeger),
+    "go_zipkin": _unless_kept(migrate_zipkin),
 }
 FINAL_PASSES: list[Handler] = [fix_imports]

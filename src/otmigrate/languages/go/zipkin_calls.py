@@ -123,6 +123,11 @@ class _ZipkinMigration:
                 self.extract(stmt, call)
             elif function in (self.q(self.middleware, "NewClient"), self.q(self.middleware, "NewTransport")):
                 self.http_client(stmt, call)
+        span_type = self.q(self.zipkin, "Span")
+        for param in self.root.find_all(kind="parameter_declaration"):
+            kind = param.field("type")
+            if span_type and kind is not None and kind.text() == span_type:
+                self.spans.update({n.text(): "" for n in param.children() if n.kind() == "identifier"})
         self.calls()
         self.types()
         new = apply_edits(self.src, self.edits)

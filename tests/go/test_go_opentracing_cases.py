@@ -435,7 +435,7 @@ def test_a_jaeger_span_context_assertion_reads_the_otel_span_context():
     on a struct, which does not compile (weaveworks/common). Now the ids come from the OTel span context."""
     out = rewrite(JAEGER_TRACE_ID, "svc/ids.go").text
     assert "\tsctx, ok := sp.SpanContext(), sp.SpanContext().IsValid()\n" in out
-    assert "jaeger" not in out and "TODO" not in out
+    assert "jaeger-client-go" not in out and "TODO" not in out
     assert rewrite(out, "svc/ids.go").text == out
     require_go()
     result = run_all(

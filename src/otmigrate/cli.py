@@ -6,18 +6,23 @@ what linting needs.
 
 from __future__ import annotations
 
+import functools
 import os
+import signal
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stdout
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 import click
 
-from otmigrate import __version__
+from otmigrate import __version__, progress
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def _fail(message: str) -> None:
@@ -38,9 +43,8 @@ def _settings(
     from otmigrate.config import ConfigError, load_settings
 
     _check_paths(paths)
-    start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
     try:
-        settings = load_settings(config, start if start.is_dir() else start.parent)
+        settings = load_settings(config, _start_folder(paths))
     except ConfigError as exc:
         _fail(str(exc))
     settings.rules += [p.resolve() for p in rules]
@@ -50,6 +54,12 @@ def _settings(
     if ignore:
         settings.ignore = _split(ignore)
     return settings
+
+
+def _start_folder(paths: tuple[str, ...]) -> Path:
+    """Where the run's config and repository are looked for: the first PATH's folder, else the cwd."""
+    first = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
+    return first if first.is_dir() else first.parent
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -84,8 +94,7 @@ def _check_revision(rev: str, paths: tuple[str, ...]) -> None:
     repository without commits every finding is new)."""
     from otmigrate.git import run_git
 
-    first = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
-    folder = first if first.is_dir() else first.parent
+    folder = _start_folder(paths)
     done = run_git(folder, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if done is not None and done.returncode == 0:
         return
@@ -160,18 +169,87 @@ def _common(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Worker processes (default: all cores; lint: serial below 1,000 files).",
         ),
     ]
+    options += [
+        click.option(
+            "--statistics", is_flag=True, help="Counts per rule (and per code) instead of the full output."
+        ),
+        click.option(
+            "--output-file",
+            "-o",
+            type=click.Path(dir_okay=False, writable=True, path_type=Path),
+            help="Write the output (any format) to FILE instead of standard output.",
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar: only the output and errors."),
+        click.option(
+            "--verbose", "-v", is_flag=True, help="Also say which config was used and how long the run took."
+        ),
+    ]
+
+    @functools.wraps(command)
+    def run(*args: Any, quiet: bool, verbose: bool, output_file: Path | None, **kwargs: Any) -> Any:
+        with (
+            _output_to(output_file),
+            _verbose_notes(command.__name__, verbose, kwargs),
+            progress.shown(command.__name__, quiet=quiet),
+        ):
+            return command(*args, **kwargs)
+
     for option in reversed(options):
-        command = option(command)
-    return command
+        run = option(run)
+    return run
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@contextmanager
+def _output_to(path: Path | None) -> Iterator[None]:
+    """--output-file: what the command prints to standard output goes to the file (uncoloured, as is:
+    newline="" keeps a diff's CRLF lines)."""
+    if path is None:
+        yield
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        _fail(f"{path}: cannot write: {exc.strerror or exc}")
+    with handle, redirect_stdout(handle):
+        yield
+
+
+@contextmanager
+def _verbose_notes(command: str, verbose: bool, options: dict[str, Any]) -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        if verbose:
+            from otmigrate.config import find_config
+
+            config = options.get("config") or find_config(_start_folder(options["paths"]).resolve())
+            click.echo(f"otmigrate: config: {config or 'none (defaults)'}", err=True)
+            for folder in options.get("rule_dirs") or ():
+                click.echo(f"otmigrate: extra rules: {folder}", err=True)
+            click.echo(f"otmigrate: {command} took {time.monotonic() - started:.2f} s", err=True)
+
+
+class _Main(click.Group):
+    """Ctrl-C ends any command at once with exit 130 (click would say "Aborted!" and exit 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the exit
+            click.echo("otmigrate: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="otmigrate")
 def main() -> None:
     """Migrate OpenTracing, Jaeger and Zipkin tracing code to OpenTelemetry, and lint tracing code.
 
     \b
-    Exit codes: 0 clean, 1 findings or pending changes, 2 usage, config or rule-file error.
+    Exit codes: 0 clean, 1 findings or pending changes, 2 usage, config or rule-file error,
+    130 interrupted (Ctrl-C).
     """
 
 
@@ -186,6 +264,7 @@ def scan(
     rule_dirs: tuple[Path, ...],
     exclude: tuple[str, ...],
     jobs: int | None,
+    statistics: bool,
     output_format: str,
 ) -> None:
     """Inventory of legacy tracing usage: what is where, and what can be migrated.
@@ -195,13 +274,16 @@ def scan(
       otmigrate scan                       # the current directory
       otmigrate scan services/ --format json > inventory.json
     """
-    from otmigrate.output import scan_report
+    from otmigrate.output import scan_report, scan_statistics
     from otmigrate.pool import default_jobs
     from otmigrate.scan import scan_paths
 
     settings = _settings(config, rule_dirs, exclude, paths=paths)
     files, scanned = scan_paths(list(paths) or ["."], settings, _rules(settings), jobs or default_jobs())
-    scan_report(files, scanned, output_format, sys.stdout)
+    if statistics:
+        scan_statistics(files, output_format, sys.stdout)
+    else:
+        scan_report(files, scanned, output_format, sys.stdout)
     sys.exit(EXIT_FINDINGS if any(f.error for f in files) else EXIT_CLEAN)
 
 
@@ -228,6 +310,7 @@ def rewrite(
     rule_dirs: tuple[Path, ...],
     exclude: tuple[str, ...],
     jobs: int | None,
+    statistics: bool,
     apply: bool,
     force: bool,
     unsafe_fixes: bool,
@@ -247,7 +330,7 @@ def rewrite(
     processed, 0 when there is nothing to do.
     --apply leaves files with uncommitted git changes alone (and says so) unless --force.
     """
-    from otmigrate.output import rewrite_report
+    from otmigrate.output import rewrite_report, rewrite_statistics
     from otmigrate.pool import default_jobs
     from otmigrate.rewrite import rewrite_paths
 
@@ -263,7 +346,10 @@ def rewrite(
         apply=apply,
         force=force,
     )
-    rewrite_report(results, output_format, apply, sys.stdout)
+    if statistics:
+        rewrite_statistics(results, output_format, sys.stdout)
+    else:
+        rewrite_report(results, output_format, apply, sys.stdout)
     pending = any(r.changed and not r.written for r in results) and not exit_zero
     sys.exit(EXIT_FINDINGS if pending or any(r.error for r in results) else EXIT_CLEAN)
 
@@ -322,6 +408,7 @@ def lint(
     rule_dirs: tuple[Path, ...],
     exclude: tuple[str, ...],
     jobs: int | None,
+    statistics: bool,
     output_format: str,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -372,6 +459,7 @@ def lint(
         fix=fix,
         new_from_rev=new_from_rev,
         stdin=stdin,
+        statistics=statistics,
     )
     sys.exit(run(options, settings, sys.stdout))
 

@@ -7,6 +7,7 @@ import sys
 from collections import Counter
 from typing import Any, TextIO
 
+from otmigrate import stats
 from otmigrate.rewrite import FileRewrite
 from otmigrate.scan import FileScan, summary
 from otmigrate.terminal import wants_color
@@ -30,10 +31,27 @@ def error(message: str) -> None:
     print(f"otmigrate: {message}", file=sys.stderr)
 
 
+def _file_errors(items: list[FileScan] | list[FileRewrite]) -> None:
+    for item in items:
+        if item.error:
+            error(f"{item.path}: {item.error}")
+
+
+def scan_statistics(files: list[FileScan], output_format: str, out: TextIO) -> None:
+    """`scan --statistics`: usages per rule, with the library and what rewrite does with them."""
+    _file_errors(files)
+    counts = Counter((u.rule, f"{u.library}, fix: {u.fix}") for f in files for u in f.usages)
+    stats.render(counts, output_format, out)
+
+
+def rewrite_statistics(results: list[FileRewrite], output_format: str, out: TextIO) -> None:
+    """`rewrite --statistics`: changes per rule and kind (migrated, manual, unsafe, bridged)."""
+    _file_errors(results)
+    stats.render(Counter((c.rule, c.kind) for r in results for c in r.changes), output_format, out)
+
+
 def scan_report(files: list[FileScan], files_scanned: int, output_format: str, out: TextIO) -> None:
-    for f in files:
-        if f.error:
-            error(f"{f.path}: {f.error}")
+    _file_errors(files)
     document = summary([f for f in files if not f.error], files_scanned)
     if output_format == "json":
         json.dump(document, out, indent=2)
@@ -87,9 +105,7 @@ def _plain_table(out: TextIO, headers: tuple[str, ...], rows: list[tuple[str, ..
 
 
 def rewrite_report(results: list[FileRewrite], output_format: str, applied: bool, out: TextIO) -> None:
-    for r in results:
-        if r.error:
-            error(f"{r.path}: {r.error}")
+    _file_errors(results)
     if output_format == "json":
         json.dump(_rewrite_document(results, applied), out, indent=2)
         out.write("\n")

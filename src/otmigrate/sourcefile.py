@@ -115,3 +115,6 @@ def write_atomic(source: SourceFile, text: str) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise SourceError(path, f"cannot write: {exc.strerror or exc}") from None
+    except BaseException:  # Ctrl-C mid-write: the file stays whole, and no temp file is left
+        Path(tmp).unlink(missing_ok=True)
+        raise

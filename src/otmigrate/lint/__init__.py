@@ -35,6 +35,7 @@ class LintOptions:
     profile: str | None = None
     fix: bool = False  # apply the safe fixes (OTM403 renamed keys) and write the files
     new_from_rev: str | None = None  # report only findings a file did not have at this git revision
+    statistics: bool = False  # counts per code instead of the findings
     stdin: tuple[str, bytes] | None = None  # (the name to report, the source) of `lint -`: lint only that
 
 
@@ -212,7 +213,9 @@ def _lint_all(
         from otmigrate.pool import map_files  # the pool's imports cost start-up time: only when asked
 
         return items, map_files(lint_file, items, jobs, _setup_worker, (options, config))
-    return items, map(lint_file, items)
+    from otmigrate.progress import track
+
+    return items, track(map(lint_file, items), len(items))
 
 
 def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
@@ -258,7 +261,15 @@ def run(options: LintOptions, settings: Settings, out: TextIO) -> int:
             print(f"otmigrate: baseline {exc}; reporting every finding", file=sys.stderr)
             errors += 1
     findings.sort(key=Finding.sort_key)
-    render(options.output_format, findings, RULES, sources, out, files=checked)
+    if options.statistics:
+        from collections import Counter
+
+        from otmigrate import stats
+
+        counts = Counter((f.code, RULES[f.code].name if f.code in RULES else "") for f in findings)
+        stats.render(counts, options.output_format, out)
+    else:
+        render(options.output_format, findings, RULES, sources, out, files=checked)
     if options.exit_zero:
         return 0
     threshold = severity_rank(options.fail_on) if options.fail_on in SEVERITIES else 1

@@ -464,21 +464,27 @@ def lint(
     sys.exit(run(options, settings, sys.stdout))
 
 
-@main.group()
-def rules() -> None:
-    """List, show and test the rewrite rules."""
+@main.group(invoke_without_command=True)
+@click.pass_context
+def rules(ctx: click.Context) -> None:
+    """List, show and test the rules: migration rules and lint codes."""
+    if ctx.invoked_subcommand is None:  # `otmigrate rules` alone: what it can do, and exit 0
+        click.echo(ctx.get_help())
 
 
 @rules.command("list")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--language", type=click.Choice(["python", "go", "javascript"]))
 def rules_list(rule_dirs: tuple[Path, ...], language: str | None) -> None:
-    """One line per rule: id, language, library, what it does.
+    """One line per rule: the migration rules (id, language, library, action, safety, what it does), then
+    the lint codes (code, languages, "lint", severity, profile, name and what it finds).
 
     \b
     Example:
       otmigrate rules list --language go
     """
+    from otmigrate.lint.registry import RULES
+
     settings = _settings(None, rule_dirs, ())
     for rule in _rules(settings):
         if language is None or rule.language.name == language:
@@ -486,18 +492,29 @@ def rules_list(rule_dirs: tuple[Path, ...], language: str | None) -> None:
                 f"{rule.id:50} {rule.language.name:10} {rule.library:11} {rule.action:7} "
                 f"{rule.safety or '-':6} {rule.message}"
             )
+    for code, lint_rule in sorted(RULES.items()):
+        if language is None or language in lint_rule.languages:
+            languages = "all" if len(lint_rule.languages) == 3 else ",".join(lint_rule.languages)
+            click.echo(
+                f"{code:50} {languages:10} {'lint':11} {lint_rule.severity:7} {lint_rule.profile:10} "
+                f"{lint_rule.name}: {lint_rule.summary}"
+            )
 
 
 @rules.command("show")
 @click.argument("rule_id")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 def rules_show(rule_id: str, rule_dirs: tuple[Path, ...]) -> None:
-    """Everything about one rule, with its examples.
+    """Everything about one rule (a migration rule id or a lint code), with its examples.
 
     \b
-    Example:
-      otmigrate rules show py-opentracing-finish
+    Examples:
+      otmigrate rules show py-opentracing-set-operation-name
+      otmigrate rules show OTM101
     """
+    if rule_id.upper().startswith("OTM"):
+        _show_lint_code(rule_id.upper())
+        return
     settings = _settings(None, rule_dirs, ())
     found = [r for r in _rules(settings) if r.id == rule_id]
     if not found:
@@ -516,6 +533,15 @@ def rules_show(rule_id: str, rule_dirs: tuple[Path, ...]) -> None:
         ):
             if code is not None:
                 click.echo(f"  {label}:\n" + "".join(f"    {line}\n" for line in code.splitlines()))
+
+
+def _show_lint_code(code: str) -> None:
+    from otmigrate.lint.docs import page
+    from otmigrate.lint.registry import RULES
+
+    if code not in RULES:
+        _fail(f"no lint code '{code}' (see `otmigrate rules list`)")
+    click.echo(page(RULES[code]), nl=False)
 
 
 @rules.command("test")

@@ -5,7 +5,8 @@ defer, Python `with`), and a `Tracker` follows one resource (a span, a context t
 path: what starts it, what ends it, and what to say when an exit is reached with it still open.
 The state on a path is a set of possibilities ("none" | "open" | "done"), so a join is a union and a
 violation is an exit whose state may be "open" — a may-analysis like go vet's lostcancel.
-Implicit exceptions are not modelled (every call may raise in Python/JS: that is OTM103's business);
+Implicit exceptions are not modelled (every call may raise in Python/JS; no rule reports a span left
+open by an exception);
 an explicit `raise`/`throw` is an exit unless a `try` with handlers in the same function encloses it.
 A Go `panic`/`os.Exit`/`goto` ends the path without a report.
 """

@@ -197,7 +197,7 @@ def check_error_paths(ctx: FileContext) -> None:
     starts = find_starts(ctx)
     for mark in (RECORD, STATUS):
         if ctx.language not in mark.missing:
-            continue  # the rule does not cover this language (JavaScript has no OTM201: OTM204's job)
+            continue  # the rule does not cover this language (no OTM201 in JavaScript: no error returns)
         helpers = error_helpers(ctx, mark)
         for start, fn, entry in scopes:
             tracker = ErrorPathTracker(ctx, start, starts, mark, helpers)

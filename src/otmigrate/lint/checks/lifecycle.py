@@ -633,7 +633,8 @@ RULES = (
         "path from the start to each `return` (and the end of the function); `defer span.End()`, a "
         "`finally` that ends it, and Python `with` blocks count. A span that is returned, stored, "
         "handed to another function or captured by a callback is owned elsewhere and not reported. "
-        "Exceptions are not exits here (every call may raise); that is OTM103's business.",
+        "Exceptions are not exits here (every call may raise), so a span left open by an exception "
+        "is not reported.",
         fix="Go: `defer span.End()` right after the start. Python: `with tracer.start_as_current_span(...)`. "
         "JavaScript: `try { ... } finally { span.end() }`.",
         options=("span-start-functions", "span-end-functions"),

@@ -20,7 +20,11 @@ from otmigrate.languages.python.project import build
 
 PROJECTS = FIXTURES / "projects"
 # The program each project fixture runs before and after the rewrite (its own legacy test).
-CHECKS = {"public_api": "tests/test_tracing.py", "hand_built_context": "check_driver.py"}
+CHECKS = {
+    "public_api": "tests/test_tracing.py",
+    "hand_built_context": "check_driver.py",
+    "tracer_helper": "app.py",  # without the hold: 'Tracer' object has no attribute 'start_active_span'
+}
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -76,6 +80,21 @@ def test_public_api_holds_the_whole_distribution_but_a_dict_named_tracer_does_no
     assert hold is not None and "`adjust_span(span)`" in hold.reason
     assert (hold.path, hold.line) == ("lib/spans.py", 3)
     assert model.hold(tmp_path / "lib/zipkin.py") is not None  # same distribution
+
+
+def test_a_helper_tracer_used_by_a_file_without_legacy_imports_holds_the_helper(tmp_path: Path):
+    model = _model(
+        tmp_path,
+        {
+            "lib/__init__.py": "",
+            "lib/tracing.py": "import opentracing\n\ndef make():\n    return opentracing.global_tracer()\n",
+            "lib/unused.py": "import opentracing\n\ndef make():\n    return opentracing.global_tracer()\n",
+            "app.py": "from lib import tracing\n\nt = tracing.make()\nt.start_span('x').finish()\n",
+        },
+    )
+    hold = model.hold(tmp_path / "lib/tracing.py")
+    assert hold is not None and (hold.path, hold.line) == ("app.py", 4) and "`make()`" in hold.reason
+    assert model.hold(tmp_path / "lib/unused.py") is None
 
 
 def test_no_hold_for_test_helpers_or_a_parameter_used_as_a_dict(tmp_path: Path):

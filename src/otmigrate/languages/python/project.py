@@ -51,6 +51,8 @@ LEGACY_VALUE_ATTRIBUTES = frozenset(
     }
 )
 DISTRIBUTION_FILES = ("setup.py", "pyproject.toml", "setup.cfg")
+# Calls that make a legacy tracer: a function returning what they give is a tracer helper.
+TRACER_FACTORIES = frozenset({"initialize_tracer", "new_tracer", "global_tracer"})
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class _File:
     imports: set[str]  # project modules (dotted) it may import
     whole_project: list[Hold]  # holds for the whole distribution
     connected: list[Hold]  # holds for the legacy files import-connected to it
+    helpers: list[str] = field(default_factory=list)  # module-level functions returning a legacy tracer
 
 
 def build(paths: list[Path], settings: Settings | None = None) -> PythonProject:
@@ -91,12 +94,14 @@ def build(paths: list[Path], settings: Settings | None = None) -> PythonProject:
     modules = {_module_name(path): path for path in resolved}
     root = _common_root(resolved)
     files: dict[Path, _File] = {}
+    others: dict[Path, bytes] = {}  # files that import no legacy library: callers of helpers, maybe
     for path in resolved:
         try:
             data = path.read_bytes()
         except OSError:
             continue
         if not any(name.encode() in data for name in MIGRATED_LIBRARIES):
+            others[path] = data
             continue
         try:
             tree = ast.parse(data, str(path))
@@ -105,6 +110,7 @@ def build(paths: list[Path], settings: Settings | None = None) -> PythonProject:
         indexed = _index(path, tree, root)
         if indexed is not None:
             files[path] = indexed
+    _hold_helpers_with_unmigrated_callers(files, others, root)
     project = PythonProject()
     for holder in files.values():
         for hold in holder.whole_project:
@@ -142,12 +148,97 @@ def _index(path: Path, tree: ast.Module, root: Path) -> _File | None:
         return None
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
     connected = [Hold(shown, line, reason) for line, reason in _unmigratable(tree, aliases)]
+    helpers = [f.name for f in tree.body if isinstance(f, ast.FunctionDef) and _returns_a_tracer(f, aliases)]
     whole = []
     if _is_package_module(path) and not _is_test(
         path.relative_to(root) if path.is_relative_to(root) else path
     ):
         whole = [Hold(shown, line, reason) for line, reason in _public_legacy_api(tree)]
-    return _File(path, _module_name(path), imports, whole, connected)
+    return _File(path, _module_name(path), imports, whole, connected, helpers)
+
+
+def _returns_a_tracer(function: ast.FunctionDef, aliases: dict[str, str]) -> bool:
+    """`def init_tracer(..): ... return config.initialize_tracer()` (or a name bound to it)."""
+    makes = any(
+        isinstance(node, ast.Call) and _last_name(node.func) in TRACER_FACTORIES
+        for node in ast.walk(function)
+    ) or any(_qualified(node, aliases) == "opentracing.tracer" for node in ast.walk(function))
+    returns = any(
+        isinstance(node, ast.Return) and node.value is not None and not _is_none(node.value)
+        for node in ast.walk(function)
+    )
+    return makes and returns
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _hold_helpers_with_unmigrated_callers(
+    files: dict[Path, _File], others: dict[Path, bytes], root: Path
+) -> None:
+    """A helper's tracer used by a file that imports no legacy library: that caller is not migrated,
+    so the helper's flow stays legacy (a migrated helper would hand it an OTel tracer)."""
+    by_module = {f.module: f for f in files.values() if f.helpers}
+    names = {name.encode() for f in by_module.values() for name in f.helpers}
+    for path, data in others.items():
+        if not any(name in data for name in names):
+            continue
+        try:
+            tree = ast.parse(data, str(path))
+        except (SyntaxError, ValueError):
+            continue
+        for helper, line in _helper_uses(tree, path, by_module):
+            shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+            reason = f"the tracer from `{helper}()` goes to a module this tool does not migrate yet"
+            owner = next(f for f in by_module.values() if helper in f.helpers)
+            owner.connected.append(Hold(shown, line, reason))
+
+
+def _helper_uses(tree: ast.Module, path: Path, by_module: dict[str, _File]) -> list[tuple[str, int]]:
+    """(helper, line) for each `x = helper(..)` whose `x` is then used as a tracer, or `helper(..).attr`."""
+    package = _module_name(path).rpartition(".")[0] if path.name != "__init__.py" else _module_name(path)
+    helpers: dict[str, str] = {}  # local name → helper name
+    modules: dict[str, _File] = {}  # local name → the helper module it binds
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = _absolute(node, package)
+            for alias in node.names:
+                local = alias.asname or alias.name
+                if base in by_module and alias.name in by_module[base].helpers:
+                    helpers[local] = alias.name
+                elif f"{base}.{alias.name}" in by_module:
+                    modules[local] = by_module[f"{base}.{alias.name}"]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in by_module and alias.asname:
+                    modules[alias.asname] = by_module[alias.name]
+
+    def helper_of(call: ast.AST) -> str | None:
+        if not isinstance(call, ast.Call):
+            return None
+        func = call.func
+        if isinstance(func, ast.Name):
+            return helpers.get(func.id)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in modules:
+            return func.attr if func.attr in modules[func.value.id].helpers else None
+        return None
+
+    tracers: dict[str, str] = {}  # variable → the helper that made it
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and helper_of(node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    tracers[target.id] = helper_of(node.value) or ""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in LEGACY_VALUE_ATTRIBUTES | {"close"}:
+            helper = helper_of(node.value)
+            if helper is None and isinstance(node.value, ast.Name):
+                helper = tracers.get(node.value.id)
+            if helper:
+                found.append((helper, node.lineno))
+    return found
 
 
 def _unmigratable(tree: ast.Module, aliases: dict[str, str]) -> list[tuple[int, str]]:

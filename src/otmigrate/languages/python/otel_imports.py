@@ -321,3 +321,65 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
         and isinstance(statement.body[0], cst.Expr)
         and isinstance(statement.body[0].value, cst.SimpleString)
     )
+
+
+# Calls whose `with ... as name` target the rewrite may leave unread (the legacy `scope.span` moved away).
+SPAN_STARTS = frozenset({"start_as_current_span", "start_span", "use_span"})
+
+
+def drop_unused_span_targets(source: str) -> str | None:
+    """`with tracer.start_as_current_span(..) as span:` → without `as span` when nothing in the enclosing
+    function (or module) reads `span`: a name bound and never read is ruff's F841."""
+    module = cst.parse_module(source)
+    new = module.visit(_UnusedSpanTargets())
+    return None if new.deep_equals(module) else new.code
+
+
+class _UnusedSpanTargets(cst.CSTTransformer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scopes: list[dict[str, int]] = []  # per function (module first): name → times read
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.scopes.append(_reads(node))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.scopes.append(_reads(node))
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        self.scopes.pop()
+        return updated
+
+    def leave_WithItem(self, original: cst.WithItem, updated: cst.WithItem) -> cst.WithItem:
+        call = updated.item
+        target = updated.asname.name if updated.asname is not None else None
+        if (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value in SPAN_STARTS
+            and isinstance(target, cst.Name)
+            and not self.scopes[-1].get(target.value)
+        ):
+            return updated.with_changes(asname=None)
+        return updated
+
+
+def _reads(node: cst.CSTNode) -> dict[str, int]:
+    """How often each name is read in `node` (nested functions included; `as` targets are not reads)."""
+    reads: dict[str, int] = {}
+    targets: set[int] = set()
+
+    class Reads(cst.CSTVisitor):
+        def visit_AsName(self, n: cst.AsName) -> None:
+            targets.add(id(n.name))
+
+        def visit_Attribute(self, n: cst.Attribute) -> bool:
+            n.value.visit(self)
+            return False
+
+        def visit_Name(self, n: cst.Name) -> None:
+            if id(n) not in targets:
+                reads[n.value] = reads.get(n.value, 0) + 1
+
+    node.visit(Reads())
+    return reads

@@ -17,7 +17,7 @@ from otmigrate.languages.python.cst import import_aliases
 from otmigrate.languages.python.held import line_length, mark_held
 from otmigrate.languages.python.jaeger_config import ConfigUses, JaegerConfig
 from otmigrate.languages.python.opentracing_calls import OpenTracingCalls
-from otmigrate.languages.python.otel_imports import fix_imports
+from otmigrate.languages.python.otel_imports import drop_unused_span_targets, fix_imports
 from otmigrate.languages.python.project import Hold, PythonProject
 from otmigrate.languages.python.statement_forms import rewrite_statement_forms
 from otmigrate.languages.python.zipkin_spans import ZipkinSpans
@@ -132,9 +132,15 @@ def _imports(ctx: TransformContext) -> str | None:
     return fix_imports(ctx.source)
 
 
+def _span_targets(ctx: TransformContext) -> str | None:
+    if _hold(ctx) is not None:
+        return None
+    return drop_unused_span_targets(ctx.source)
+
+
 HANDLERS = {
     "python-opentracing": _handler(migrate_opentracing, "opentracing"),
     "python-jaeger-config": _handler(migrate_jaeger, "jaeger"),
     "python-zipkin": _handler(migrate_zipkin, "zipkin"),
 }
-FINAL_PASSES = [_imports]
+FINAL_PASSES = [_span_targets, _imports]

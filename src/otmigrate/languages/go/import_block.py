@@ -29,6 +29,7 @@ OTEL_PACKAGES: dict[str, tuple[str, str | None]] = {
     "sdktrace": ("go.opentelemetry.io/otel/sdk/trace", "sdktrace"),
     "resource": ("go.opentelemetry.io/otel/sdk/resource", None),
     "otlptracehttp": ("go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp", None),
+    "otbridge": ("go.opentelemetry.io/otel/bridge/opentracing", "otbridge"),
 }
 STANDARD = {"context": "context", "fmt": "fmt", "strconv": "strconv"}
 _DECLARING_PARENTS = (
@@ -96,6 +97,16 @@ def _edit_block(
     comments: a standard package goes into the standard group; an OTel package next to the other OTel
     imports, else into the group the legacy tracing imports were in, else the first third-party group."""
     lines = block.split("\n")[1:-1]
+    added, dropped = list(added), list(dropped)
+    # a standard import another handler appended to a third-party group goes to the standard group
+    everything = [(line, _spec_path(line)) for line in lines]
+    for group in _groups(everything):
+        if not _is_standard(group, everything):
+            for i in group:
+                line, path = everything[i]
+                if path is not None and "." not in path.split("/")[0] and path not in {p for _, p in added}:
+                    added.append((_spec_alias(line), path))
+                    dropped.append((None, path))
     gone = {path for _, path in dropped}
     kept: list[tuple[str, str | None]] = []
     home = None  # where the first legacy tracing import was, among the kept lines
@@ -150,6 +161,11 @@ def _sorted_runs(kept: list[tuple[str, str | None]]) -> list[str]:
         run = []
         out.append(line)
     return out[:-1]
+
+
+def _spec_alias(line: str) -> str | None:
+    match = re.match(r'\s*([\w.]+)\s+"', line)
+    return match.group(1) if match else None
 
 
 def _spec_path(line: str) -> str | None:

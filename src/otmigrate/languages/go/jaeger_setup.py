@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from ast_grep_py import SgNode, SgRoot
 
 from otmigrate.engine import TransformContext
+from otmigrate.languages.go.ot_pass import tracer_name
+from otmigrate.languages.go.project import GoProject
 from otmigrate.languages.go.sdk_setup import (
     Setup,
     add_imports,
@@ -172,13 +174,17 @@ class _JaegerSetup:
         self.edits.append(Edit(r.start.index, r.end.index, setup.exporter_statement(err or "_", indent)))
         check = stmt.next()
         after = check if check is not None and checks_error(check, err) else stmt
-        self.edits.append(
-            Edit(
-                after.range().end.index,
-                after.range().end.index,
-                "\n" + indent + setup.provider_statements(indent),
-            )
+        bridged = (
+            self.ctx.project.bridge_for(self.ctx.path) if isinstance(self.ctx.project, GoProject) else []
         )
+        statements = (
+            setup.bridged(indent, tracer_name(self.ctx.path, self.root))
+            if bridged
+            else setup.provider_statements(indent)
+        )
+        self.edits.append(Edit(after.range().end.index, after.range().end.index, "\n" + indent + statements))
+        for library in bridged:
+            self.ctx.bridged(line_of(stmt), RULE, library)
         for reason in todos:
             todo(self.ctx, self.edits, stmt, RULE, reason)
         if config.declaration is not None:

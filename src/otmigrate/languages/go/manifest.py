@@ -33,6 +33,7 @@ OTEL_MODULES = {  # every OTel module migrated code imports, at the version the 
     "go.opentelemetry.io/contrib/propagators/b3": OTEL_VERSION,
     "go.opentelemetry.io/contrib/propagators/jaeger": OTEL_VERSION,
     "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp": "v0.70.0",
+    "go.opentelemetry.io/otel/bridge/opentracing": OTEL_VERSION,
 }
 _API = ("go.opentelemetry.io/otel", "go.opentelemetry.io/otel/trace")
 _SDK_SETUP = (

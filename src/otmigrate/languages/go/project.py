@@ -13,9 +13,11 @@ would break code nobody can rewrite:
   echo-opentelemetry) or keep it (go-kit); a rewrite that changes its API breaks every user;
 - it hands legacy values to a third-party library that takes them and has no rule (nethttp, otgrpc,
   grpc_opentracing, go-kit's tracing helpers): `otel.Tracer(…)` is no `opentracing.Tracer`;
-- it uses another package of the module that stays legacy (the legacy values cross the package line);
+- it uses another package of the module that stays legacy and whose exported API carries legacy values;
 - a package that stays legacy uses or sets up the global tracer: then every package of the module that
-  imports a legacy library stays (migrating one half sends its spans to another tracer than the other's).
+  imports a legacy library stays (migrating one half sends its spans to another tracer than the other's),
+  unless those packages stay only because of a third-party library and the module's tracer set-up is
+  migrated: then the set-up installs the OpenTracing bridge (`bridged`) and the rest is migrated.
 
 Handlers leave a kept package's files unchanged but for one TODO above their imports and a `manual`
 report line; their imports and go.mod requirements stay (see manifest.py).
@@ -55,6 +57,7 @@ BOUNDARY_LIBRARIES = {
 _GLOBAL_FLOW = re.compile(
     r"\b(?:GlobalTracer|SetGlobalTracer|InitGlobalTracer|StartSpanFromContext|NewTracer|SpanFromContext)\("
 )
+_SETUP = re.compile(r"\b(?:NewTracer|InitGlobalTracer)\(")
 _PACKAGE_CLAUSE = re.compile(rb"^package\s+(\w+)", re.M)
 _IMPORT_SPEC = re.compile(r'^\s*(?:import\s+)?(?:([\w.]+)\s+)?"([^"]+)"', re.M)
 _IMPORT_BLOCKS = re.compile(r"^import\s*\((.*?)^\)|^import\s+[\w.]*\s*\"[^\"]+\"", re.M | re.S)
@@ -70,6 +73,7 @@ class _Package:
     exported_legacy: list[str] = field(default_factory=list)  # exported names whose types are legacy
     boundary: str | None = None  # the third-party legacy library it hands values to
     global_flow: bool = False
+    setup: bool = False  # sets up a jaeger / zipkin tracer
 
 
 @dataclass
@@ -77,12 +81,18 @@ class GoProject:
     """Which package folders stay legacy (folder → reason). Picklable."""
 
     kept: dict[str, str] = field(default_factory=dict)
+    # package folder → the libraries its module's tracer set-up bridges OpenTracing code to the SDK for
+    bridged: dict[str, list[str]] = field(default_factory=dict)
 
     def in_scope(self, path: Path) -> bool:
         return False  # a kept or migrated package is found through its legacy imports
 
     def kept_reason(self, path: str | Path) -> str | None:
         return self.kept.get(str(Path(path).resolve().parent))
+
+    def bridge_for(self, path: str | Path) -> list[str]:
+        """The libraries (nethttp, otgrpc…) whose kept callers the set-up in `path`'s module bridges."""
+        return self.bridged.get(str(Path(path).resolve().parent), [])
 
 
 def build(paths: list[Path], settings: Settings) -> GoProject:
@@ -118,13 +128,18 @@ def build(paths: list[Path], settings: Settings) -> GoProject:
             continue
         package.legacy_files.append(str(real))
         package.global_flow = package.global_flow or bool(_GLOBAL_FLOW.search(text))
+        package.setup = package.setup or bool(_SETUP.search(text))
         if not path.name.endswith("_test.go"):
             package.exported_legacy += _exported_legacy_names(text, legacy)
-    return GoProject(_kept_packages(packages))
+    return GoProject(*_kept_packages(packages))
 
 
-def _kept_packages(packages: dict[str, _Package]) -> dict[str, str]:
+def _kept_packages(packages: dict[str, _Package]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The kept packages (folder → reason) and the bridged ones (folder → libraries): in a module whose
+    global tracer a kept package uses only because it hands values to a legacy library, and whose tracer
+    set-up is migrated, the set-up installs the OpenTracing bridge instead of keeping the whole module."""
     kept: dict[str, str] = {}
+    at_boundary: set[str] = set()
     for folder, package in packages.items():
         if not package.legacy_files:
             continue
@@ -136,10 +151,41 @@ def _kept_packages(packages: dict[str, _Package]) -> dict[str, str]:
                 "new major version) by hand"
             )
         elif package.boundary is not None:
+            at_boundary.add(folder)
             kept[folder] = (
                 f"it hands OpenTracing values to {package.boundary}, which takes no OpenTelemetry tracer "
                 "or span: replace that library with its OpenTelemetry counterpart (otelhttp, otelgrpc) first"
             )
+    _keep_users(packages, kept)
+    bridged: dict[str, list[str]] = {}
+    for root in sorted({p.module_root for p in packages.values()}):
+        members = [p for p in packages.values() if p.module_root == root and p.legacy_files]
+        flow = [p for p in members if p.folder in kept and p.global_flow]
+        if not flow:
+            continue
+        setup_migrated = any(p.setup and p.folder not in kept for p in members)
+        if setup_migrated and all(p.folder in at_boundary for p in flow):
+            libraries = sorted({str(p.boundary) for p in flow})
+            bridged.update({p.folder: libraries for p in members})
+            for p in flow:
+                kept[p.folder] += (
+                    "; until then the module's tracer set-up bridges it to the OpenTelemetry SDK "
+                    "(go.opentelemetry.io/otel/bridge/opentracing)"
+                )
+            continue
+        owner = flow[0].import_path
+        for p in members:
+            kept.setdefault(
+                p.folder,
+                f"the module's global tracer stays on OpenTracing: package {owner} uses or sets it up and "
+                "stays legacy",
+            )
+    return kept, bridged
+
+
+def _keep_users(packages: dict[str, _Package], kept: dict[str, str]) -> None:
+    """Keep every legacy package that imports a kept package of the module whose exported API carries
+    legacy values (a kept package with a clean API, e.g. one wrapping nethttp, hands none across)."""
     by_path = {p.import_path: p for p in packages.values()}
     changed = True
     while changed:
@@ -147,29 +193,16 @@ def _kept_packages(packages: dict[str, _Package]) -> dict[str, str]:
         for folder, package in packages.items():
             if folder in kept or not package.legacy_files:
                 continue
-            user = next(
-                (by_path[i] for i in sorted(package.imports) if by_path.get(i) and by_path[i].folder in kept),
-                None,
-            )
-            if user is not None:
-                kept[folder] = f"it uses package {user.import_path}, which stays on OpenTracing"
+            used = [
+                by_path[i]
+                for i in sorted(package.imports)
+                if i in by_path and by_path[i].folder in kept and by_path[i].exported_legacy
+            ]
+            if used:
+                kept[folder] = (
+                    f"it uses the legacy-typed API of package {used[0].import_path}, which stays legacy"
+                )
                 changed = True
-        for folder in list(kept):
-            package = packages[folder]
-            if not package.global_flow:
-                continue
-            for other in packages.values():
-                if (
-                    other.module_root == package.module_root
-                    and other.legacy_files
-                    and other.folder not in kept
-                ):
-                    kept[other.folder] = (
-                        f"the module's global tracer stays on OpenTracing: package {package.import_path} "
-                        "uses or sets it up and stays legacy"
-                    )
-                    changed = True
-    return kept
 
 
 def _imports(text: str) -> dict[str, str]:
@@ -265,7 +298,9 @@ def keep_legacy(ctx: TransformContext, reason: str) -> str | None:
         return None  # no import, no legacy use
     line = anchor.range().start.line
     lines = ctx.source.splitlines(keepends=True)
-    ctx.manual(
-        line + 1, ctx.rules[0] if ctx.rules else "go-opentracing-types", f"package kept legacy: {reason}"
-    )
+    rule = ctx.rules[0] if ctx.rules else "go-opentracing-types"
+    ctx.manual(line + 1, rule, f"package kept legacy: {reason}")
+    if "bridges it" in reason:
+        for library in ctx.project.bridge_for(ctx.path):
+            ctx.bridged(line + 1, rule, library)
     return "".join([*lines[:line], todo + "\n", *lines[line:]])

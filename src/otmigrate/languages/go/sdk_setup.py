@@ -45,6 +45,8 @@ IMPORTS = {
     "jaegerprop": ("jaegerprop", "go.opentelemetry.io/contrib/propagators/jaeger"),
     "otelhttp": (None, "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"),
     "http": (None, "net/http"),
+    "otbridge": ("otbridge", "go.opentelemetry.io/otel/bridge/opentracing"),
+    "opentracing": (None, "github.com/opentracing/opentracing-go"),
 }
 # Literal kinds → the attribute constructor for a value of that kind.
 ATTRIBUTE_OF_LITERAL = {
@@ -111,6 +113,19 @@ class Setup:
             parts = "".join(f"\n\t{PROPAGATORS[name]}," for name in self.propagators)
             lines.append(f"otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator({parts}\n))")
         return f"\n{indent}".join(_indented(line, indent) for line in lines)
+
+    def bridged(self, indent: str, scope: str) -> str:
+        """The provider statements with the OpenTracing bridge installed: code that stays on OpenTracing
+        (kept packages, libraries such as nethttp) gets the bridge as its global tracer and reports to this
+        provider, and spans of both APIs see each other in a context (the wrapper provider)."""
+        bridge = (
+            f'bridgeTracer, wrapperProvider := otbridge.NewTracerPair({self.provider}.Tracer("{scope}"))\n'
+            "otel.SetTracerProvider(wrapperProvider)\n"
+            "opentracing.SetGlobalTracer(bridgeTracer)"
+        )
+        return self.provider_statements(indent).replace(
+            f"otel.SetTracerProvider({self.provider})", bridge.replace("\n", "\n" + indent)
+        )
 
 
 def nested_value(node: SgNode) -> str:
@@ -236,8 +251,10 @@ def add_imports(source: str, root: SgNode) -> str:
         package = root.find(kind="package_clause")
         at = package.range().end.index if package is not None else 0
         return source[:at] + "\n\nimport (\n" + "".join(wanted) + ")" + source[at:]
-    specs = "".join(f"\t{s.text()}\n" for s in decl.find_all(kind="import_spec"))
     r = decl.range()
+    if decl.text().startswith("import (") and decl.text().endswith(")"):  # keep its groups and comments
+        return source[: r.end.index - 1] + "".join(wanted) + source[r.end.index - 1 :]
+    specs = "".join(f"\t{s.text()}\n" for s in decl.find_all(kind="import_spec"))
     return source[: r.start.index] + "import (\n" + specs + "".join(wanted) + ")" + source[r.end.index :]
 
 

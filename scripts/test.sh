@@ -19,5 +19,7 @@ if [ -f tests/javascript/harness/package-lock.json ]; then
                 && cp package-lock.json node_modules/.otmigrate-installed-lock; }; })
 fi
 
+bash scripts/floors.sh  # the core tests on the declared minimum of every runtime dependency
+
 export PATH="$PWD/.venv/bin:$PATH"
 exec python -m pytest -n auto "$@"

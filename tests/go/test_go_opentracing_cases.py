@@ -448,3 +448,39 @@ def test_a_jaeger_span_context_assertion_reads_the_otel_span_context():
     assert otel_tree(result.spans["jaeger-ids/migrated"]) == legacy_tree(
         result.spans["jaeger-ids/legacy"], "opentracing"
     )
+
+
+NESTED_ERROR = """package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
+)
+
+func canceled(err error) bool { return errors.Is(err, context.Canceled) }
+
+func call(ctx context.Context, f func(context.Context) error) error {
+	sp, ctx := opentracing.StartSpanFromContext(ctx, "call")
+	defer sp.Finish()
+	err := f(ctx)
+	if err != nil {
+		if !canceled(err) {
+			ext.Error.Set(sp, true)
+		}
+	} else {
+		ext.Error.Set(sp, true)
+	}
+	return err
+}
+"""
+
+
+def test_ext_error_in_an_if_inside_an_err_check_describes_the_status_with_the_error():
+    """weaveworks/common's instrument.CollectedRequest: `if err != nil { if !grpc.IsCanceled(err) {
+    ext.Error.Set(sp, true) } }` got an empty status description; the else branch (err is nil) keeps it."""
+    out = rewrite(NESTED_ERROR, "svc/call.go").text
+    assert "\t\t\tsp.SetStatus(codes.Error, err.Error())\n" in out
+    assert '\t} else {\n\t\tsp.SetStatus(codes.Error, "")\n' in out

@@ -403,12 +403,17 @@ def _error_in_scope(siblings: list[SgNode], stmt: SgNode | None) -> str | None:
             results = named(named(s.children())[0].children()) or [named(s.children())[0]]
             if results[-1].kind() == "identifier" and re.search(r"err", results[-1].text(), re.I):
                 return results[-1].text()
+    inner = stmt
     for a in stmt.ancestors() if stmt is not None else []:
-        if a.kind() == "if_statement":
+        if a.kind() == "if_statement" and inner is not None and a.field("consequence") == inner:
+            # the nearest `if x != nil` whose body holds the statement, through other ifs
+            # (`if err != nil { if !canceled(err) { ext.Error.Set(sp, true) } }`)
             m = re.fullmatch(r"(\w+) != nil", a.field("condition").text())
-            return m.group(1) if m else None
+            if m:
+                return m.group(1)
         if a.kind() in ("function_declaration", "method_declaration", "func_literal"):
             return None
+        inner = a
     return None
 
 

@@ -484,3 +484,44 @@ def test_ext_error_in_an_if_inside_an_err_check_describes_the_status_with_the_er
     out = rewrite(NESTED_ERROR, "svc/call.go").text
     assert "\t\t\tsp.SetStatus(codes.Error, err.Error())\n" in out
     assert '\t} else {\n\t\tsp.SetStatus(codes.Error, "")\n' in out
+
+
+ZIPKIN_NOOP = """package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/openzipkin/zipkin-go"
+)
+
+func run(ctx context.Context) {
+	tracer, err := zipkin.NewTracer(nil, zipkin.WithNoopTracer(true))
+	if err != nil {
+		log.Fatal(err)
+	}
+	span, _ := tracer.StartSpanFromContext(ctx, "ignored")
+	span.Finish()
+}
+"""
+
+
+def test_a_zipkin_noop_tracer_becomes_an_otel_noop_tracer_not_an_exporter():
+    """Tests build zipkin-go's no-op tracer; it became the SDK set-up with an OTLP exporter at localhost and
+    a global provider. Now a no-op tracer: nothing recorded, before and after."""
+    out = rewrite(ZIPKIN_NOOP, "svc/noop.go").text
+    assert 'tracer, err := noop.NewTracerProvider().Tracer("main"), error(nil)\n' in out
+    assert "otlptracehttp" not in out and "SetTracerProvider" not in out
+    require_go()
+    result = run_all(
+        [
+            Program("zipkin-noop/legacy", "zipkin", "legacy", ZIPKIN_NOOP),
+            Program("zipkin-noop/migrated", "zipkin", "otel", out),
+        ]
+    )
+    assert not result.build_errors and not result.vet_errors, (result.build_errors, result.vet_errors)
+    # no span on either side (Go's empty span list is JSON null)
+    assert result.spans["zipkin-noop/legacy"] in (None, []) and result.spans["zipkin-noop/migrated"] in (
+        None,
+        [],
+    )

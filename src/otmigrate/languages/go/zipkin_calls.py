@@ -150,6 +150,9 @@ class _ZipkinMigration:
                 "zipkin.NewTracer: set the OTel SDK provider up by hand",
             )
             return
+        if any(o.text() == f"{self.zipkin}.WithNoopTracer(true)" for o in args[1:]):
+            self.noop_tracer(stmt, left)
+            return
         todos: list[str] = []
         self.closes_reporter = False
         setup = Setup(
@@ -184,6 +187,22 @@ class _ZipkinMigration:
         for reason in todos:
             todo(self.ctx, self.edits, stmt, SETUP_RULE, reason)
         self.ctx.migrated(line_of(stmt), SETUP_RULE, "zipkin.NewTracer → OTel SDK tracer provider set-up")
+
+    def noop_tracer(self, stmt: SgNode, left: list[str]) -> None:
+        """`zipkin.NewTracer(r, zipkin.WithNoopTracer(true))` (tests, disabled tracing) → an OTel no-op
+        tracer: no provider installed, nothing exported (not the SDK set-up with an exporter)."""
+        tracer, err = left
+        op = ":=" if stmt.kind() == "short_var_declaration" else "="
+        scope = self.tracer.removeprefix("otel.Tracer(").removesuffix(")")
+        r = stmt.range()
+        self.edits.append(
+            Edit(
+                r.start.index,
+                r.end.index,
+                f"{tracer}, {err} {op} noop.NewTracerProvider().Tracer({scope}), error(nil)",
+            )
+        )
+        self.ctx.migrated(line_of(stmt), SETUP_RULE, "zipkin no-op tracer → OTel no-op tracer")
 
     def exporter(self, function: SgNode, reporter: SgNode, setup: Setup, todos: list[str]) -> str:
         """`reporterhttp.NewReporter(url, opts...)` (through a variable) → the OTel Zipkin exporter."""

@@ -122,6 +122,7 @@ def test_no_hold_for_test_helpers_or_a_parameter_used_as_a_dict(tmp_path: Path):
         ("import opentracing\ndef f(s):\n    s.context.span_id = 3\n", "span context's `span_id`"),
         ("import opentracing\nclass T(opentracing.Tracer):\n    pass\n", "subclasses opentracing.Tracer"),
         ("import opentracing\nimport lightstep\n", "tracers from lightstep"),
+        ("import jaeger_client\nt = jaeger_client.Tracer('s', None, None)\n", "jaeger Tracer built directly"),
         ("import jaeger_client\nmodule = jaeger_client\n", "jaeger_client module kept in a variable"),
     ],
 )

@@ -40,9 +40,11 @@ class JaegerConfig(cst.CSTTransformer):
         self.uses: dict[str, Setup] = {}  # config variable -> the set-up that replaced it
         self.functions: list[cst.CSTNode] = []
         self.reported_at: cst.CSTNode | None = None  # the original statement being rewritten
+        self.module_dicts: dict[str, cst.Dict] = {}  # `SETTINGS = {...}` at module level, never changed
 
     def visit_Module(self, node: cst.Module) -> None:
         self.functions.append(node)
+        self.module_dicts = _constant_dicts(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node)
@@ -136,8 +138,11 @@ class JaegerConfig(cst.CSTTransformer):
             call.args[0] if call.args and call.args[0].keyword is None else None
         )
         config: dict[str, cst.BaseExpression] = {}
-        if config_arg is not None and isinstance(config_arg.value, cst.Dict):
-            for element in config_arg.value.elements:
+        given = config_arg.value if config_arg is not None else None
+        if isinstance(given, cst.Name) and given.value in self.module_dicts:
+            given = self.module_dicts[given.value]  # Config(config=SETTINGS) with SETTINGS a literal
+        if config_arg is not None and isinstance(given, cst.Dict):
+            for element in given.elements:
                 key = literal(element.key) if isinstance(element, cst.DictElement) else None
                 if not isinstance(key, str):
                     todos.append("a computed jaeger config key was not migrated")
@@ -285,3 +290,55 @@ class ConfigUses(cst.CSTTransformer):
             if tracer in self.local_tracers:  # a new_tracer(): its own provider
                 return expr(f"{self.local_tracers[tracer]}.shutdown()")
         return updated
+
+
+def _constant_dicts(module: cst.Module) -> dict[str, cst.Dict]:
+    """Module-level names bound once to a dict literal and never assigned, subscripted into or deleted
+    again: what `Config(config=NAME)` reads is that literal."""
+    found: dict[str, cst.Dict] = {}
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+            small = statement.body[0]
+            if (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+                and isinstance(small.value, cst.Dict)
+            ):
+                found[small.targets[0].target.value] = small.value
+    changed: set[str] = set()
+    assigned: dict[str, int] = {}
+
+    class Changes(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            target = node.target
+            if isinstance(target, cst.Name):
+                assigned[target.value] = assigned.get(target.value, 0) + 1
+            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                changed.add(target.value.value)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            if isinstance(node.target, cst.Name):
+                changed.add(node.target.value)
+
+        def visit_Del(self, node: cst.Del) -> None:
+            changed.update(n.value for n in _names_in(node.target))
+
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func  # SETTINGS.update(..) / .setdefault(..) / .pop(..)
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                changed.add(func.value.value)
+
+    module.visit(Changes())
+    return {name: d for name, d in found.items() if name not in changed and assigned.get(name) == 1}
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    names: list[cst.Name] = []
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            names.append(n)
+
+    node.visit(Names())
+    return names

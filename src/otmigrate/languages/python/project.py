@@ -51,6 +51,7 @@ LEGACY_VALUE_ATTRIBUTES = frozenset(
     }
 )
 DISTRIBUTION_FILES = ("setup.py", "pyproject.toml", "setup.cfg")
+JAEGER_TRACER_CLASSES = frozenset({"jaeger_client.Tracer", "jaeger_client.tracer.Tracer"})
 # Calls that make a legacy tracer: a function returning what they give is a tracer helper.
 TRACER_FACTORIES = frozenset({"initialize_tracer", "new_tracer", "global_tracer"})
 
@@ -248,7 +249,9 @@ def _unmigratable(tree: ast.Module, aliases: dict[str, str]) -> list[tuple[int, 
         if top in UNMIGRATED_TRACERS:
             found.append((_import_line(tree, local), f"tracers from {top}, which has no migration"))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _last_name(node.func) in ("SpanContext", "ZipkinAttrs"):
+        if isinstance(node, ast.Call) and _qualified(node.func, aliases) in JAEGER_TRACER_CLASSES:
+            found.append((node.lineno, "a jaeger Tracer built directly (its reporter, sampler, codecs)"))
+        elif isinstance(node, ast.Call) and _last_name(node.func) in ("SpanContext", "ZipkinAttrs"):
             found.append(
                 (node.lineno, f"a span context built by hand from its ids ({_last_name(node.func)})")
             )

@@ -137,3 +137,49 @@ def test_kept_packages_build_after_the_rewrite(tmp_path: Path) -> None:
     for args in (("build", "./..."), ("vet", "./...")):
         done = subprocess.run([go, *args], cwd=module, env=GOENV, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
+
+
+JOB_TYPE = f"""package jobs
+
+import {OT}
+
+type job struct {{
+\tname string
+\tspan opentracing.Span
+}}
+
+func begin(name string) *job {{
+\tspan := opentracing.StartSpan(name)
+\treturn &job{{name: name, span: span}}
+}}
+"""
+JOB_WORK = f"""package jobs
+
+import {OT}
+
+var _ opentracing.Span
+
+// Finish ends the job's span, declared in another file of the package.
+func Finish(j *job, items int) {{
+\tj.span.SetTag("items", items)
+\tj.span.Finish()
+}}
+"""
+
+
+def test_a_field_declared_in_another_file_of_the_package_is_typed(tmp_path: Path) -> None:
+    """`j.span` is declared in types.go; work.go's calls on it are migrated (they got a TODO: unknown
+    receiver) and the package builds."""
+    go = require_go()
+    module = _module(tmp_path, {})
+    (module / "jobs").mkdir()
+    (module / "jobs" / "types.go").write_text(JOB_TYPE)
+    (module / "jobs" / "work.go").write_text(JOB_WORK)
+    rewrite_module(module)
+    work = (module / "jobs" / "work.go").read_text()
+    assert 'j.span.SetAttributes(attribute.Int("items", items))' in work and "j.span.End()" in work
+    assert "TODO" not in work
+    done = subprocess.run(
+        [go, "vet", "./..."], cwd=module, env=GOENV, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr

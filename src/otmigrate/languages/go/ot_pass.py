@@ -62,7 +62,7 @@ class Pass:
         self.names = names  # canonical → local name of the legacy packages the file imports
         self.edits: list[Edit] = []
         self.tracer = f'otel.Tracer("{tracer_name(ctx.path, self.root)}")'
-        self.types = declared_types(self.root)
+        self.types = {**_package_types(ctx, names), **declared_types(self.root)}
         self.starts = self._span_starts()
         self.span_vars = {s.span for s in self.starts} | self._assigned_from(".SpanFromContext")
         self.tracer_vars = self._assigned_from(".GlobalTracer", "otel.Tracer")
@@ -275,3 +275,16 @@ def tracer_name(path: str, root: SgNode) -> str:
                 rel = here.relative_to(d).as_posix()
                 return m.group(1) if rel == "." else f"{m.group(1)}/{rel}"
     return name
+
+
+def _package_types(ctx: TransformContext, names: dict[str, str]) -> dict[str, str]:
+    """Legacy-typed declarations of the package's other files (the project model), written with this
+    file's names for the legacy packages."""
+    declared = getattr(ctx.project, "declared_in_package", None)
+    if declared is None:
+        return {}
+    local = {"opentracing": names.get("opentracing", "opentracing")}
+    return {
+        key: re.sub(r"^(\W*)opentracing\.", lambda m: m.group(1) + local["opentracing"] + ".", typ)
+        for key, typ in declared(ctx.path).items()
+    }

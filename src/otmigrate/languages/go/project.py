@@ -30,11 +30,12 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ast_grep_py import SgRoot
+from ast_grep_py import SgNode, SgRoot
 
 from otmigrate.config import Settings
 from otmigrate.engine import TransformContext
 from otmigrate.languages.go.imports import package_name
+from otmigrate.languages.go.type_inference import declared_types
 
 LEGACY_IMPORT_PREFIXES = (
     "github.com/opentracing/opentracing-go",
@@ -74,6 +75,7 @@ class _Package:
     boundary: str | None = None  # the third-party legacy library it hands values to
     global_flow: bool = False
     setup: bool = False  # sets up a jaeger / zipkin tracer
+    declared: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -83,12 +85,19 @@ class GoProject:
     kept: dict[str, str] = field(default_factory=dict)
     # package folder → the libraries its module's tracer set-up bridges OpenTracing code to the SDK for
     bridged: dict[str, list[str]] = field(default_factory=dict)
+    # package folder → legacy-typed declarations of its files (type_inference keys: `.Field`, `f()`,
+    # `f()#i`, package-level vars), the package written `opentracing` / `zipkin`
+    declared: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def in_scope(self, path: Path) -> bool:
         return False  # a kept or migrated package is found through its legacy imports
 
     def kept_reason(self, path: str | Path) -> str | None:
         return self.kept.get(str(Path(path).resolve().parent))
+
+    def declared_in_package(self, path: str | Path) -> dict[str, str]:
+        """Legacy-typed fields, functions and package-level vars of the package of `path` (all files)."""
+        return self.declared.get(str(Path(path).resolve().parent), {})
 
     def bridge_for(self, path: str | Path) -> list[str]:
         """The libraries (nethttp, otgrpc…) whose kept callers the set-up in `path`'s module bridges."""
@@ -131,7 +140,10 @@ def build(paths: list[Path], settings: Settings) -> GoProject:
         package.setup = package.setup or bool(_SETUP.search(text))
         if not path.name.endswith("_test.go"):
             package.exported_legacy += _exported_legacy_names(text, legacy)
-    return GoProject(*_kept_packages(packages))
+            package.declared.update(_package_level_types(text, aliases, legacy))
+    kept, bridged = _kept_packages(packages)
+    declared = {f: p.declared for f, p in packages.items() if p.declared and f not in kept}
+    return GoProject(kept, bridged, declared)
 
 
 def _kept_packages(packages: dict[str, _Package]) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -257,6 +269,31 @@ def _exported_legacy_names(text: str, legacy: set[str]) -> list[str]:
         ):
             names.append(name.text())
     return names
+
+
+def _package_level_types(text: str, aliases: dict[str, str], legacy: set[str]) -> dict[str, str]:
+    """What other files of the package can see of this one: struct fields, function results and
+    package-level vars whose types name a legacy package, with the package written by its usual name."""
+    usual = {alias: package_name(aliases[alias]) for alias in legacy}
+    qualified = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, sorted(legacy))) + r")\.")
+    root = SgRoot(text, "go").root()
+    local = {n.text() for f in root.find_all(kind="function_declaration") for n in _locals(f)}
+    out = {}
+    for key, typ in declared_types(root).items():
+        top_level = key.startswith(".") or key.endswith(")") or "()#" in key or key not in local
+        if top_level and qualified.search(typ):
+            out[key] = qualified.sub(lambda m: usual[m.group(1)] + ".", typ)
+    return out
+
+
+def _locals(function: SgNode) -> list[SgNode]:
+    """The names a function declares (parameters, vars, `:=`): not visible to other files."""
+    return [
+        n
+        for n in function.find_all(kind="identifier")
+        if n.parent() is not None
+        and n.parent().kind() in ("parameter_declaration", "var_spec", "expression_list", "const_spec")
+    ]
 
 
 def _module_of(folder: Path, cache: dict[str, tuple[str, str] | None]) -> tuple[Path, str] | None:

@@ -801,6 +801,11 @@ def details(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
+def row_from_json(entry: dict) -> Row:
+    errors = [CompilerError(**e) for e in entry.pop("errors")]
+    return Row(**entry, errors=errors)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--project", action="append", help="only this project (repeatable)")
@@ -809,7 +814,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=("md", "json"), default="md")
     parser.add_argument("--log", type=Path, help="write every command's output to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copies (paths in the log)")
+    parser.add_argument("--table", type=Path, help="print the table of a saved --format json run")
     args = parser.parse_args(argv)
+    if args.table:
+        rows = [row_from_json(entry) for entry in json.loads(args.table.read_text())]
+        print(markdown(rows) + "\n\n" + details(rows))
+        return 0
     projects = load_projects()
     names = args.project or list(projects)
     unknown = [n for n in names if n not in projects]

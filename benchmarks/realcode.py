@@ -542,11 +542,15 @@ def python_static_errors(folder: Path) -> list[CompilerError]:
 
 def new_errors(after: list[CompilerError], before: list[CompilerError]) -> list[CompilerError]:
     """Errors of the migrated copy that the original did not have (line numbers move; messages do not)."""
-    seen = collections.Counter((e.path, e.message) for e in before)
+
+    def key(error: CompilerError) -> tuple[str, str]:
+        return error.path, re.sub(r"\bline \d+", "line N", error.message)  # "redefinition … from line 395"
+
+    seen = collections.Counter(map(key, before))
     out = []
     for error in after:
-        if seen[(error.path, error.message)]:
-            seen[(error.path, error.message)] -= 1
+        if seen[key(error)]:
+            seen[key(error)] -= 1
         else:
             out.append(error)
     return out

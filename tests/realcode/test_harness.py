@@ -84,3 +84,8 @@ def test_python_errors_the_original_already_had_are_not_counted() -> None:
     before = [error("a.py", 3, "F401 `os` imported but unused")]
     after = [error("a.py", 5, "F401 `os` imported but unused"), error("a.py", 9, "F821 Undefined name `x`")]
     assert realcode.new_errors(after, before) == [after[1]]
+    moved = [error("t.py", 97, "F811 Redefinition of unused `top_span` from line 96")]
+    assert (
+        realcode.new_errors(moved, [error("t.py", 96, "F811 Redefinition of unused `top_span` from line 95")])
+        == []
+    )

@@ -163,3 +163,29 @@ def test_the_todo_is_wrapped_at_the_project_line_length(tmp_path: Path, name: st
     assert marked.splitlines()[-1] == "import opentracing" and ast.parse(marked)
     assert reported == [("manual", 3, todo)]
     assert mark_held(marked, todo, lambda *args: reported.append(args), width) == marked  # once
+
+
+def test_a_single_quoted_file_gets_single_quotes_on_the_lines_the_rewrite_writes(tmp_path: Path):
+    source = (
+        'import opentracing\n\nNAME = "kept as written"\n\n\ndef handle(request):\n'
+        "    with opentracing.tracer.start_active_span('handle') as scope:\n"
+        "        scope.span.set_tag('http.method', request.method)\n        return 'ok'\n"
+    )
+    (tmp_path / "views.py").write_text(source)
+    assert _cli("rewrite", "--apply", ".", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "views.py").read_text() == (
+        'from opentelemetry import trace\n\nNAME = "kept as written"\n\n\ndef handle(request):\n'
+        "    with trace.get_tracer(__name__).start_as_current_span('handle') as span:\n"
+        "        span.set_attribute('http.request.method', request.method)\n        return 'ok'\n"
+    )
+
+
+def test_a_double_quoted_file_keeps_double_quotes(tmp_path: Path):
+    source = (
+        'import opentracing\n\nspan = opentracing.tracer.start_span("x")\n'
+        'span.set_tag("k", 1)\nspan.finish()\n'
+    )
+    (tmp_path / "job.py").write_text(source)
+    assert _cli("rewrite", "--apply", ".", cwd=tmp_path).returncode == 0
+    text = (tmp_path / "job.py").read_text()
+    assert 'set_attribute("k", 1)' in text and 'start_span("x")' in text

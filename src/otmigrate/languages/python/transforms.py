@@ -20,6 +20,7 @@ from otmigrate.languages.python.opentracing_calls import OpenTracingCalls
 from otmigrate.languages.python.otel_imports import drop_unused_span_targets, fix_imports
 from otmigrate.languages.python.project import Hold, PythonProject
 from otmigrate.languages.python.statement_forms import rewrite_statement_forms
+from otmigrate.languages.python.style import in_file_quotes
 from otmigrate.languages.python.zipkin_spans import ZipkinSpans
 
 Report = Callable[[str, int, str], None]
@@ -115,7 +116,7 @@ def _handler(migrate: Callable[[str, Report, Settings | None], str], library: st
         if hold is not None:
             new = mark_held(ctx.source, hold.todo(), report, line_length(ctx.path))
             return new if new != ctx.source else None
-        new = migrate(ctx.source, report, ctx.settings)
+        new = in_file_quotes(ctx.source, migrate(ctx.source, report, ctx.settings))
         return new if new != ctx.source else None
 
     return handle

@@ -95,18 +95,18 @@ def build(paths: list[Path], settings: Settings | None = None) -> PythonProject:
     modules = {_module_name(path): path for path in resolved}
     root = _common_root(resolved)
     files: dict[Path, _File] = {}
-    others: dict[Path, bytes] = {}  # files that import no legacy library: callers of helpers, maybe
+    others: list[Path] = []  # files that mention no legacy library: callers of helpers, maybe
     for path in resolved:
         try:
             data = path.read_bytes()
         except OSError:
             continue
         if not any(name.encode() in data for name in MIGRATED_LIBRARIES):
-            others[path] = data
+            others.append(path)
             continue
         try:
             tree = ast.parse(data, str(path))
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError):
             continue
         indexed = _index(path, tree, root)
         if indexed is not None:
@@ -175,19 +175,18 @@ def _is_none(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
-def _hold_helpers_with_unmigrated_callers(
-    files: dict[Path, _File], others: dict[Path, bytes], root: Path
-) -> None:
+def _hold_helpers_with_unmigrated_callers(files: dict[Path, _File], others: list[Path], root: Path) -> None:
     """A helper's tracer used by a file that imports no legacy library: that caller is not migrated,
     so the helper's flow stays legacy (a migrated helper would hand it an OTel tracer)."""
     by_module = {f.module: f for f in files.values() if f.helpers}
     names = {name.encode() for f in by_module.values() for name in f.helpers}
-    for path, data in others.items():
-        if not any(name in data for name in names):
-            continue
+    for path in others if names else []:
         try:
+            data = path.read_bytes()
+            if not any(name in data for name in names):
+                continue
             tree = ast.parse(data, str(path))
-        except (SyntaxError, ValueError):
+        except (OSError, SyntaxError, ValueError, RecursionError):
             continue
         for helper, line in _helper_uses(tree, path, by_module):
             shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name

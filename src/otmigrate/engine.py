@@ -133,6 +133,14 @@ def rewrite_source(
     def outcome(result: str, error: str | None = None) -> Outcome:
         return Outcome(result, _reanchor(changes, anchors, text), error)
 
+    leave_whole: Handler | None = getattr(transforms, "LEAVE_WHOLE", None)
+    if leave_whole is not None:  # the project model decided the file is not migrated (it may get TODOs)
+        held = leave_whole(
+            TransformContext(text, path, language, settings, unsafe, [], changes, project=project)
+        )
+        if held is not None:
+            return Outcome(held, changes)
+
     for number in range(MAX_PASSES):
         ctx = TransformContext(
             current, path, language, settings, unsafe, imports_needed, changes, project=project

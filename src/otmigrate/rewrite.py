@@ -210,7 +210,7 @@ def _write(result: FileRewrite) -> None:
 def _rewrite_item(item: tuple[str, str | None]) -> FileRewrite | None:
     job = _JOB[0]
     path, language_name = Path(item[0]), item[1]
-    language = LANGUAGES[language_name] if language_name else None
+    language = LANGUAGES[language_name].for_path(path) if language_name else None
     return rewrite_file(path, language, job.rules, job.settings, unsafe=job.unsafe, project=job.project)
 
 

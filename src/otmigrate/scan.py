@@ -67,7 +67,7 @@ def scan_file(
 ) -> FileScan | None:
     """Usages in one file; None when the file holds no legacy tracing (most files never get parsed)."""
     display = os.path.relpath(path)
-    language = LANGUAGES[language_name]
+    language = LANGUAGES[language_name].for_path(path)
     in_scope = project is not None and project.in_scope(path, language_name)
     try:
         source = read_tracing_source(path, language, in_scope=in_scope)

@@ -35,7 +35,7 @@ def test_languages_by_extension_and_skipped_folders(tmp_path: Path) -> None:
             "sub/h.py",
         ],
     )
-    assert _found(tmp_path) == ["a.py", "b.go", "c.js", "d.mjs", "e.cjs", "sub/h.py"]
+    assert _found(tmp_path) == ["a.py", "b.go", "c.js", "d.mjs", "e.cjs", "f.ts", "sub/h.py"]
 
 
 def test_gitignore_files_apply_from_the_repository_root_down(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ FIXTURES = Path(__file__).parents[2] / "fixtures" / "javascript"
 def require_node() -> str:
     """The node binary with the harness packages installed; skip without them unless CI demands them."""
     node = shutil.which("node")
-    if node and (NODE_MODULES / "@opentelemetry" / "api").is_dir() and (NODE_MODULES / "zipkin").is_dir():
+    needed = ("@opentelemetry/api", "zipkin", "typescript")
+    if node and all((NODE_MODULES / package).is_dir() for package in needed):
         return node
     reason = "node and tests/javascript/harness/node_modules (npm ci) are needed"
     if os.environ.get("OTMIGRATE_REQUIRE_TOOLCHAINS"):
@@ -35,11 +36,32 @@ def fixture_cases() -> list[Path]:
 
 
 def program(case: Path, stem: str) -> Path:
-    """input.js / input.mjs (or expected.*) of a case."""
-    for ext in (".js", ".mjs"):
+    """input.js / input.mjs / input.ts (or expected.*) of a case."""
+    for ext in (".js", ".mjs", ".ts"):
         if (case / f"{stem}{ext}").exists():
             return case / f"{stem}{ext}"
-    raise FileNotFoundError(f"{case}/{stem}.js|.mjs")
+    raise FileNotFoundError(f"{case}/{stem}.js|.mjs|.ts")
+
+
+def transpile(node: str, source: str) -> str:
+    """A TypeScript program as the CommonJS JavaScript the harness runs (types erased by the harness's
+    own `typescript`, the way ts-jest / ts-node run it; type errors are test_typescript.py's job)."""
+    script = (
+        "const ts = require(process.argv[1]);"
+        "let s = ''; process.stdin.on('data', (d) => (s += d)).on('end', () => process.stdout.write("
+        "ts.transpileModule(s, { compilerOptions: { module: ts.ModuleKind.CommonJS,"
+        " target: ts.ScriptTarget.ES2020, esModuleInterop: true } }).outputText));"
+    )
+    proc = subprocess.run(
+        [node, "-e", script, str(NODE_MODULES / "typescript")],
+        input=source,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
 
 
 def stage(workdir: Path, name: str, source: str, suffix: str) -> Path:

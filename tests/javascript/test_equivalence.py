@@ -14,11 +14,23 @@ from pathlib import Path
 import pytest
 
 from . import instrumentation_spans
-from .jsharness import FIXTURES, fixture_cases, program, require_node, run_dir, run_once, run_programs, stage
+from .jsharness import (
+    FIXTURES,
+    fixture_cases,
+    program,
+    require_node,
+    run_dir,
+    run_once,
+    run_programs,
+    stage,
+    transpile,
+)
 from .spantree import normalise
 
 CASES = fixture_cases()
 IDS = [str(c.relative_to(FIXTURES)) for c in CASES]
+JS_CASES = [c for c in CASES if program(c, "input").suffix != ".ts"]  # TypeScript: test_typescript.py
+JS_IDS = [str(c.relative_to(FIXTURES)) for c in JS_CASES]
 
 
 def run_case(case: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
@@ -26,11 +38,14 @@ def run_case(case: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     programs = {}
     for stem, side in (("input", "legacy"), ("expected", "otel")):
         src = program(case, stem)
-        programs[stem] = (side, src.suffix, src.read_text())
+        if src.suffix == ".ts":
+            programs[stem] = (side, ".js", transpile(require_node(), src.read_text()))
+        else:
+            programs[stem] = (side, src.suffix, src.read_text())
     return run_once(require_node(), run_dir(tmp_path_factory), programs)
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("case", JS_CASES, ids=JS_IDS)
 def test_expected_output_is_valid_javascript(case: Path) -> None:
     node = require_node()
     for stem in ("input", "expected"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -55,6 +55,7 @@ class Language:
     legacy_markers: tuple[bytes, ...]  # bytes a file must contain to hold legacy tracing code
     otel_markers: tuple[bytes, ...]  # bytes of OpenTelemetry imports, for lint
     comment: str  # line-comment prefix, for TODO comments
+    grammars: tuple[tuple[str, str], ...] = ()  # (extension, ast-grep language) where it is not grep_language
 
     @cache  # noqa: B019 - the three languages live as long as the process anyway
     def part(self, name: str) -> ModuleType | None:
@@ -63,6 +64,14 @@ class Language:
         if importlib.util.find_spec(qualified) is None:
             return None
         return importlib.import_module(qualified)
+
+    def for_path(self, path: Path | str) -> Language:
+        """The language as it parses `path`: TypeScript files are JavaScript read with its own grammar."""
+        suffix = Path(path).suffix
+        for extension, grammar in self.grammars:
+            if suffix == extension:
+                return replace(self, grep_language=grammar)
+        return self
 
     def mentions_tracing(self, data: bytes, *, include_otel: bool = False) -> bool:
         """The byte-level prefilter: a file that mentions no tracing library is never parsed."""
@@ -99,10 +108,11 @@ LANGUAGES: dict[str, Language] = {
         name="javascript",
         short="js",
         grep_language="javascript",
-        extensions=(".js", ".mjs", ".cjs"),
+        extensions=(".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"),
         legacy_markers=(b"opentracing", b"jaeger-client", b"zipkin", b"@opencensus/"),
         otel_markers=(b"@opentelemetry/",),
         comment="//",
+        grammars=((".ts", "typescript"), (".mts", "typescript"), (".cts", "typescript"), (".tsx", "tsx")),
     ),
 }
 
@@ -110,5 +120,6 @@ _BY_EXTENSION = {ext: lang for lang in LANGUAGES.values() for ext in lang.extens
 
 
 def language_for(path: Path | str) -> Language | None:
-    """The language of a file, by its extension."""
-    return _BY_EXTENSION.get(Path(path).suffix)
+    """The language of a file, by its extension (with the grammar that extension needs)."""
+    language = _BY_EXTENSION.get(Path(path).suffix)
+    return language.for_path(path) if language is not None else None

@@ -10,8 +10,6 @@ from ast_grep_py import SgNode, SgRoot
 
 from otmigrate.lint.model import Finding, Fix
 
-AST_GREP_LANG = {"python": "python", "go": "go", "javascript": "javascript"}
-
 
 @dataclass(frozen=True)
 class CheckOptions:
@@ -45,7 +43,9 @@ class FileContext:
 
     @cached_property
     def root(self) -> SgNode:
-        return SgRoot(self.text, AST_GREP_LANG[self.language]).root()
+        from otmigrate.languages import LANGUAGES
+
+        return SgRoot(self.text, LANGUAGES[self.language].for_path(self.path).grep_language).root()
 
     @cached_property
     def lines(self) -> list[str]:

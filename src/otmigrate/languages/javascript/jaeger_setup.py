@@ -83,7 +83,11 @@ def migrate_jaeger(ctx: TransformContext) -> str | None:
         ctx.migrated(jscode.line_of(call), rule, "jaeger tracer set-up → NodeTracerProvider set-up")
     edits += _tracer_uses(ctx, source, tracers, registrations)
     edits += _set_up_registrations(ctx, source, setup_functions)
-    return js.finish_setups(js.drop_unused_tracers(jscode.apply_edits(source, edits), tracers), ctx, setups)
+    return js.finish_setups(
+        js.drop_unused_tracers(jscode.apply_edits(source, edits), tracers, ctx.language.grep_language),
+        ctx,
+        setups,
+    )
 
 
 def _callee(call: SgNode) -> str:
@@ -219,7 +223,7 @@ def _reporter(setup: Setup, reporter: dict[str, SgNode]) -> None:
     if host is not None:
         value = js.literal(host)
         url = (
-            f"'http://{value}:{js.OTLP_HTTP_PORT}/v1/traces'"
+            f"{host.text()[0]}http://{value}:{js.OTLP_HTTP_PORT}/v1/traces{host.text()[0]}"
             if isinstance(value, str)
             else f"`http://${{{host.text()}}}:{js.OTLP_HTTP_PORT}/v1/traces`"
         )

@@ -20,6 +20,7 @@ class Style:
     quote: str  # ' or "
     spaced: bool  # `{ a: 1 }` rather than `{a: 1}`
     indent: str  # one indentation level
+    semicolons: bool = True  # statements end with `;` (most statements of the file do)
 
     def string(self, value: str) -> str:
         """A string literal of `value` (escaped: a configured name may hold anything)."""
@@ -34,8 +35,9 @@ class Style:
         return "{" + pad + ", ".join(pairs) + pad + "}"
 
 
-def parse(source: str) -> SgNode:
-    return SgRoot(source, "javascript").root()
+def parse(source: str, grammar: str = "javascript") -> SgNode:
+    """The tree of `source` in `grammar` (the file's, `ctx.language.grep_language`: TypeScript's differs)."""
+    return SgRoot(source, grammar).root()
 
 
 def style_of(root: SgNode) -> Style:
@@ -54,7 +56,19 @@ def style_of(root: SgNode) -> Style:
             tight += 1
     indents = re.findall(r"^( +|\t)\S", source, re.M)
     unit = min(indents, key=len) if indents else "  "
-    return Style("'" if singles >= doubles else '"', spaced >= tight, unit)
+    return Style("'" if singles >= doubles else '"', spaced >= tight, unit, _ends_with_semicolons(root))
+
+
+def _ends_with_semicolons(root: SgNode) -> bool:
+    """Whether most statements of the file end with `;` (a `semi: never` codebase gets none from us)."""
+    ended = bare = 0
+    for kind in ("expression_statement", "lexical_declaration", "variable_declaration", "import_statement"):
+        for node in root.find_all(kind=kind):
+            if node.text().endswith(";"):
+                ended += 1
+            elif not node.text().endswith("}"):
+                bare += 1
+    return ended >= bare
 
 
 def apply_edits(source: str, edits: list[Edit]) -> str:

@@ -114,7 +114,7 @@ class Step:
     edits: list[Edit] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.root = parse(self.source)
+        self.root = parse(self.source, self.ctx.language.grep_language)
         self.style = style_of(self.root)
 
     def replace(self, node: SgNode, text: str, rule: str, message: str) -> None:
@@ -128,7 +128,7 @@ class Step:
             )
             return
         r = node.range()
-        self.edit((r.start.index, r.end.index, text), line_of(node), rule, message)
+        self.edit((r.start.index, r.end.index, keep_optional_chain(node, text)), line_of(node), rule, message)
 
     def edit(self, edit: Edit, line: int, rule: str, message: str) -> None:
         """A replacement, reported as migrated; the API names it writes are imported."""
@@ -148,6 +148,18 @@ class Step:
 
     def result(self) -> str:
         return apply_edits(self.source, self.edits)
+
+
+def keep_optional_chain(call: SgNode, text: str) -> str:
+    """`this.span?.setTag(k, v)` → `this.span?.setAttribute(k, v)`: a receiver that may be undefined stays
+    guarded in every call the replacement makes on it (dropping the `?.` throws where it was a no-op)."""
+    function = call.field("function") if call.kind() == "call_expression" else None
+    if function is None or function.kind() != "member_expression":
+        return text
+    receiver = function.field("object")
+    if receiver is None or not any(c.kind() == "optional_chain" for c in function.children()):
+        return text
+    return re.sub(rf"(?<![\w$.]){re.escape(receiver.text())}\.(?!\.)", receiver.text() + "?.", text)
 
 
 def _writes(text: str, name: str) -> bool:
@@ -372,22 +384,42 @@ def _propagation(step: Step) -> None:
                 PROPAGATION,
                 "extract(format, carrier) → propagation.extract(context.active(), carrier) (a Context)",
             )
+            _retype_as_context(step, call)
+
+
+def _retype_as_context(step: Step, call: SgNode) -> None:
+    """TypeScript: `const parent: SpanContext | null = tracer.extract(...)` now holds a Context."""
+    declarator = call.parent()
+    annotation = declarator.field("type") if declarator is not None else None
+    if declarator is None or declarator.kind() != "variable_declarator" or annotation is None:
+        return
+    r = annotation.range()
+    step.edits.append((r.start.index, r.end.index, ": Context"))
+    if f"{API}:Context" not in step.ctx.imports_needed:
+        step.ctx.imports_needed.append(f"{API}:Context")
 
 
 _BINARY = "FORMAT_BINARY has no OpenTelemetry propagator: carry the context in a text carrier instead"
 
 
-def _extracted(root: SgNode) -> set[str]:
-    """Names bound to an extracted context (`const parent = tracer.extract(...)`, before or after)."""
-    names = set()
+def _extracted(root: SgNode) -> dict[str, list[tuple[int, int]]]:
+    """Names bound to an extracted context (`const parent = tracer.extract(...)`, before or after), each
+    with the spans of text (the enclosing function bodies) where that binding is the one in scope."""
+    names: dict[str, list[tuple[int, int]]] = {}
     for declarator in root.find_all(kind="variable_declarator"):
         name, value = declarator.field("name"), declarator.field("value")
         if name is None or value is None or name.kind() != "identifier":
             continue
         found = method_call(value)
         if found is not None and found[1] == "extract":
-            names.add(name.text())
+            scope = enclosing_scope(declarator).range()
+            names.setdefault(name.text(), []).append((scope.start.index, scope.end.index))
     return names
+
+
+def _in_scope_of(identifier: SgNode, scopes: list[tuple[int, int]]) -> bool:
+    at = identifier.range().start.index
+    return any(start <= at < end for start, end in scopes)
 
 
 def _held(node: SgNode) -> str | None:
@@ -1088,7 +1120,7 @@ def _extracted_checks(step: Step) -> None:
     names = _extracted(step.root)
     for identifier in step.root.find_all(kind="identifier"):
         name = identifier.text()
-        if name not in names:
+        if name not in names or not _in_scope_of(identifier, names[name]):
             continue
         parent = identifier.parent()
         if parent is None:

@@ -302,15 +302,17 @@ def add_imports(source: str, root: SgNode, needed: dict[str, set[str]], before: 
         elif statement.kind() == "expression_statement" and text.startswith(("'use strict'", '"use strict"')):
             anchor = anchor or statement
     lines = []
+    style = jscode.style_of(root)
+    end = ";" if style.semicolons else ""
     for module in sorted(needed):
         names = sorted(n for n in needed[module] if not _imported(root, n))
         if not names:
             continue
         listed = ", ".join(names)
         lines.append(
-            f"import {{ {listed} }} from '{module}';"
+            f"import {{ {listed} }} from {style.string(module)}{end}"
             if esm
-            else f"const {{ {listed} }} = require('{module}');"
+            else f"const {{ {listed} }} = require({style.string(module)}){end}"
         )
     if not lines:
         return source
@@ -349,10 +351,10 @@ def finish_setups(source: str, ctx: TransformContext, setups: list[Setup]) -> st
     return add_imports(source, root, needed, first if first >= 0 else len(source))
 
 
-def drop_unused_tracers(source: str, variables: dict[str, str]) -> str:
+def drop_unused_tracers(source: str, variables: dict[str, str], grammar: str = "javascript") -> str:
     """Remove `const tracer = trace.getTracer(...)` when nothing but its own declaration names it
     (`module.exports = { tracer }` names it too)."""
-    root = jscode.parse(source)
+    root = jscode.parse(source, grammar)
     edits = []
     for variable in variables:
         names = root.find_all(kind="identifier") + root.find_all(kind="shorthand_property_identifier")

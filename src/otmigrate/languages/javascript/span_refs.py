@@ -54,7 +54,7 @@ def _holds(node: SgNode, depth: int, seen: frozenset[tuple[int, int]]) -> str | 
         return _holds(node.named_children()[0], depth, seen)
     if node.kind() == "member_expression":
         prop = node.field("property")
-        return SPAN_CONTEXT if prop is not None and prop.text() == "spanContext" else None
+        return SPAN_CONTEXT if prop is not None and prop.text() == "spanContext" else _field_type(node)
     found = method_call(node)
     if found is not None:
         return _call_result(node, found[1])
@@ -132,8 +132,59 @@ def _parameter_index(function: SgNode, name: str) -> int | None:
     listed = [p for p in params.named_children() if p.kind() != "comment"] if params is not None else []
     for index, param in enumerate(listed):
         bound = param.field("left") if param.kind() == "assignment_pattern" else param
+        if param.kind() in _TS_PARAMETERS:
+            bound = param.field("pattern")
         if bound is not None and bound.kind() == "identifier" and bound.text() == name:
             return index
+    return None
+
+
+_TS_PARAMETERS = ("required_parameter", "optional_parameter")
+_TYPED = {"Span": SPAN, "SpanContext": SPAN_CONTEXT, "Context": CONTEXT}
+"""TypeScript: what a parameter annotated with a legacy (or OTel) type holds, whatever its uses say."""
+
+
+def _annotated(function: SgNode, index: int) -> str | None:
+    params = function.field("parameters")
+    listed = [p for p in params.named_children() if p.kind() != "comment"] if params is not None else []
+    if index >= len(listed) or listed[index].kind() not in _TS_PARAMETERS:
+        return None
+    return _typed(listed[index].field("type"))
+
+
+def _typed(annotation: SgNode | None) -> str | None:
+    """What a `: Span` / `: Span | undefined` annotation says its value holds."""
+    named = annotation.named_children() if annotation is not None else []
+    if len(named) != 1:
+        return None
+    members = [named[0]]
+    if named[0].kind() == "union_type":
+        members = list(named[0].find_all(kind="type_identifier"))
+        others = [m for m in named[0].named_children() if m.kind() not in ("type_identifier", "union_type")]
+        if any(m.text() not in ("undefined", "null") for m in others):
+            return None
+    found = {_TYPED.get(m.text()) for m in members}
+    return found.pop() if len(found) == 1 else None
+
+
+def _field_type(member: SgNode) -> str | None:
+    """TypeScript: `this.root` where a class of the file declares `root: Span` (a field, or a constructor
+    parameter property)."""
+    receiver, prop = member.field("object"), member.field("property")
+    if receiver is None or prop is None or receiver.kind() != "this":
+        return None
+    root = member.get_root().root()
+    for body in root.find_all(kind="class_body"):  # kinds that exist in both grammars, then by name
+        for field in body.children():
+            name = field.field("name") if field.kind() == "public_field_definition" else None
+            if name is not None and name.text() == prop.text():
+                return _typed(field.field("type"))
+    for params in root.find_all(kind="formal_parameters"):
+        for param in params.named_children():
+            pattern = param.field("pattern") if param.kind() == "required_parameter" else None
+            modifiers = [c for c in param.children() if c.kind() in ("accessibility_modifier", "readonly")]
+            if modifiers and pattern is not None and pattern.text() == prop.text():
+                return _typed(param.field("type"))
     return None
 
 
@@ -150,7 +201,11 @@ def _declarator(block: SgNode, name: str) -> SgNode | None:
 def _parameter(
     function: SgNode, index: int, name: str, depth: int, seen: frozenset[tuple[int, int]]
 ) -> str | None:
-    """A parameter used as a span (or SpanContext) in its function; else what every call site passes."""
+    """A parameter typed or used as a span (or SpanContext) in its function; else what every call site
+    passes."""
+    typed = _annotated(function, index)
+    if typed is not None:
+        return typed
     used = _use_in(function, name)
     if used is not None:
         return used

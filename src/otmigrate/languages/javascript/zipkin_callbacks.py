@@ -256,7 +256,8 @@ def _convert_local(ctx: TransformContext, source: str, call: SgNode, style: jsco
         jscode.line_of(call), RULE_LOCAL, "tracer.local → startActiveSpan with end and error recording"
     )
     if opaque and (body.kind() != "statement_block" or _returns_last_only(body, returns)):
-        edits.append((*node_span(callback), _settled_at_run_time(source, callback, indent, unit)))
+        checked = _settled_at_run_time(source, callback, indent, unit)
+        edits.append((*node_span(callback), typed_errors(checked, ctx)))
         return jscode.apply_edits(source, edits)
     if opaque:
         reason = OPAQUE_TODO.format(value=opaque[0].text())
@@ -275,11 +276,21 @@ def _convert_local(ctx: TransformContext, source: str, call: SgNode, style: jsco
     prefix = "async " if is_async or promised else ""
     converted = (
         f"{prefix}(span) => {{\n{indent}{unit}try {{\n{text}\n"
-        + ERROR_CATCH.format(i=indent + unit, u=unit)
+        + typed_errors(ERROR_CATCH.format(i=indent + unit, u=unit), ctx)
         + f"{indent}{unit}}} finally {{\n{indent}{unit * 2}span.end();\n{indent}{unit}}}\n{indent}}}"
     )
     edits.append((*node_span(callback), converted))
     return jscode.apply_edits(source, edits)
+
+
+def typed_errors(text: str, ctx: TransformContext) -> str:
+    """TypeScript's `catch (err)` binds an `unknown` (strict mode): what the catch blocks we write do with
+    the error says it is an Error."""
+    if ctx.language.grep_language == "javascript":
+        return text
+    return text.replace("recordException(err)", "recordException(err as Error)").replace(
+        "message: err.message", "message: (err as Error).message"
+    )
 
 
 def _returns_last_only(body: SgNode, returns: list[SgNode]) -> bool:

@@ -90,7 +90,7 @@ def migrate_zipkin_setup(ctx: TransformContext) -> str | None:
         moved = _require_instrumented_modules_after_setup(ctx, out)
         js.report_on_input_lines(ctx, reported, out)
         out = moved
-    return js.finish_setups(js.drop_unused_tracers(out, variables), ctx, setups)
+    return js.finish_setups(js.drop_unused_tracers(out, variables, ctx.language.grep_language), ctx, setups)
 
 
 def _span(node: SgNode) -> tuple[int, int]:
@@ -284,7 +284,7 @@ def _require_instrumented_modules_after_setup(ctx: TransformContext, source: str
 
     ES modules are hoisted: there the instrumentation needs node's `--import` hook (a TODO says so).
     """
-    root = jscode.parse(source)
+    root = jscode.parse(source, ctx.language.grep_language)
     setup_end = source.find("registerInstrumentations(")
     registration = _statement_at(root, setup_end)
     if js.is_esm(root):

@@ -67,10 +67,12 @@ ADD_HEADERS_TODO = "Request.addZipkinHeaders: propagation.inject(trace.setSpan(c
 def migrate_zipkin_spans(ctx: TransformContext) -> str | None:
     """Both steps; each span callback is converted on a fresh parse so that nested ones compose."""
     tracers = tracer_names(ctx)
-    source = _leaf_calls(ctx, ctx.source, jscode.parse(ctx.source), tracers)
+    source = _leaf_calls(ctx, ctx.source, jscode.parse(ctx.source, ctx.language.grep_language), tracers)
     for _ in range(MAX_CALLBACKS):
         reported = len(ctx.changes)
-        converted = convert_one_callback(ctx, source, jscode.parse(source), tracers)
+        converted = convert_one_callback(
+            ctx, source, jscode.parse(source, ctx.language.grep_language), tracers
+        )
         if converted is None:
             break
         js.report_on_input_lines(ctx, reported, source)

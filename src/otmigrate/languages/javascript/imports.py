@@ -44,8 +44,16 @@ def find_bindings(root: SgNode) -> list[Binding]:
     for node in root.find_all(kind="import_statement"):
         source = node.field("source")
         module = _string_value(source)
+        required = next((c for c in node.children() if c.kind() == "import_require_clause"), None)
+        if required is not None:  # TypeScript's `import x = require("m")`
+            module = _string_value(next((c for c in required.children() if c.kind() == "string"), None))
         library = library_of(module) if module else None
         if library is None:
+            continue
+        if required is not None:
+            name = next((c for c in required.children() if c.kind() == "identifier"), None)
+            if name is not None:
+                _add(bindings, library, module, None, name)
             continue
         for clause in (c for c in node.children() if c.kind() == "import_clause"):
             for part in clause.children():

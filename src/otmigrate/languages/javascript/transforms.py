@@ -62,7 +62,9 @@ def _legacy_statements(root: SgNode) -> list[tuple[SgNode, list[str]]]:
         library = library_of(module.group(1))
         if library not in LIBRARIES:
             continue  # OTel, OpenCensus (detected, never rewritten) or not tracing at all
-        if stmt.kind() == "import_statement":
+        if stmt.kind() == "import_statement" and "require(" in text:  # TypeScript's import x = require()
+            names = re.findall(r"^import\s+([A-Za-z_$][\w$]*)\s*=", text)
+        elif stmt.kind() == "import_statement":
             clause = text.split("from")[0]
             names = re.findall(r"[A-Za-z_$][\w$]*", re.sub(r"\b(import|as)\b|\w+\s*:", " ", clause))
         else:
@@ -120,6 +122,7 @@ LEGACY_TYPES = {
     ("jaeger", "JaegerTracer"): "Tracer",
     ("jaeger", "Tracer"): "Tracer",
     ("jaeger", "SpanContext"): "SpanContext",
+    ("zipkin", "Tracer"): "Tracer",
 }
 """TypeScript types of the legacy libraries → the @opentelemetry/api type the migrated value has."""
 

@@ -23,7 +23,7 @@ from otmigrate.engine import rewrite_source
 from otmigrate.languages import LANGUAGES
 from otmigrate.rulefiles import load_rules
 
-from .jsharness import FIXTURES, NODE_MODULES, program, require_node, stage
+from .jsharness import FIXTURES, NODE_MODULES, program, require_node, stage, transpile
 from .service_runs import rewrite
 
 PROBE = Path(__file__).parent / "setup_probe.js"
@@ -83,7 +83,10 @@ def probe_case(case: Path, tmp_path: Path) -> tuple[list[dict[str, Any]], list[d
     jobs = []
     for stem, side in (("input", "legacy"), ("expected", "otel")):
         source = program(case, stem)
-        jobs.append((stage(tmp_path, stem, source.read_text(), source.suffix), side))
+        text, suffix = source.read_text(), source.suffix
+        if suffix == ".ts":
+            text, suffix = transpile(node, text), ".js"
+        jobs.append((stage(tmp_path, stem, text, suffix), side))
     with ThreadPoolExecutor(max_workers=2) as pool:
         legacy, otel = pool.map(lambda job: probe(node, *job), jobs)
     return legacy, otel

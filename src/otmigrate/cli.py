@@ -302,6 +302,12 @@ def scan(
     "--exit-zero", is_flag=True, help="Exit 0 with changes pending (errors about files still exit 1)."
 )
 @click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the migration report to FILE: .html (self-contained) or .md.",
+)
+@click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def rewrite(
@@ -317,6 +323,7 @@ def rewrite(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     exit_zero: bool,
+    report_file: Path | None,
     output_format: str,
 ) -> None:
     """Migrate legacy tracing to OpenTelemetry: a unified diff and a report, or --apply to write.
@@ -326,6 +333,7 @@ def rewrite(
       otmigrate rewrite fixtures/demo              # show what would change
       otmigrate rewrite --apply services/backend   # write it
       otmigrate rewrite --unsafe-fixes --select go- .
+      otmigrate rewrite --report migration.html fixtures/demo
     Exit 1 when changes are pending (as ruff --diff; --exit-zero makes it 0) or a file could not be
     processed, 0 when there is nothing to do.
     --apply leaves files with uncommitted git changes alone (and says so) unless --force.
@@ -334,6 +342,8 @@ def rewrite(
     from otmigrate.pool import default_jobs
     from otmigrate.rewrite import rewrite_paths
 
+    if report_file is not None and report_file.suffix.lower() not in (".html", ".htm", ".md"):
+        _fail(f"--report {report_file}: the report is .html or .md")
     settings = _settings(config, rule_dirs, exclude, select, ignore, paths)
     rules = _rules(settings, handlers=True)
     _check_lint_table(settings)
@@ -350,6 +360,8 @@ def rewrite(
         rewrite_statistics(results, output_format, sys.stdout)
     else:
         rewrite_report(results, output_format, apply, sys.stdout)
+    if report_file is not None:
+        _write_report(results, settings, apply, report_file)
     pending = any(r.changed and not r.written for r in results) and not exit_zero
     sys.exit(EXIT_FINDINGS if pending or any(r.error for r in results) else EXIT_CLEAN)
 
@@ -533,6 +545,15 @@ def rules_show(rule_id: str, rule_dirs: tuple[Path, ...]) -> None:
         ):
             if code is not None:
                 click.echo(f"  {label}:\n" + "".join(f"    {line}\n" for line in code.splitlines()))
+
+
+def _write_report(results: list[Any], settings: Any, applied: bool, destination: Path) -> None:
+    from otmigrate import report
+
+    try:
+        report.write(report.build(results, settings, applied), destination)
+    except OSError as exc:
+        _fail(f"{destination}: cannot write: {exc.strerror or exc}")
 
 
 def _show_lint_code(code: str) -> None:

@@ -638,6 +638,19 @@ class Checked:
     log: list[str]
 
 
+NETWORK_TROUBLE = re.compile(
+    r"Temporary failure in name resolution|Name or service not known|Network is unreachable"
+    r"|NewConnectionError|ReadTimeoutError|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT"
+    r"|dial tcp|i/o timeout"
+)
+
+
+def unreachable(output: str) -> None:
+    """An install that failed for want of the registries is the harness's failure, not the migration's."""
+    if found := NETWORK_TROUBLE.search(output):
+        raise RuntimeError(f"network: a registry is unreachable ({found.group(0)}):\n{output[-1500:]}")
+
+
 def check(project: Project, copy: Path, *, migrated: bool) -> Checked:
     """Install, build / type-check / load, and test one copy (migrated or not)."""
     log: list[str] = []
@@ -647,9 +660,14 @@ def check(project: Project, copy: Path, *, migrated: bool) -> Checked:
         log.append(f"$ {' '.join(cmd)}  (rc {ran.rc})\n{ran.out[-4000:]}")
         return ran
 
+    def install(cmd: list[str], env: dict[str, str]) -> bool:
+        ran = step(cmd, env=env)
+        unreachable(ran.out if ran.rc else "")
+        return ran.rc == 0
+
     if project.lang == "go":
         env = go_env()
-        installed = not migrated or step(["go", "mod", "tidy"], env=env).rc == 0
+        installed = not migrated or install(["go", "mod", "tidy"], env)
         built = [step(cmd, env=env) for cmd in project.build]
         builds = all(ran.rc == 0 for ran in built)
         errors = unique([e for ran in built for e in go_errors(ran.out)])
@@ -662,6 +680,7 @@ def check(project: Project, copy: Path, *, migrated: bool) -> Checked:
             env = python_env(project, copy, project_venv(base, copy, {**os.environ, **project.env}))
             installed = True
         except (RuntimeError, subprocess.CalledProcessError) as exc:
+            unreachable(str(exc))
             log.append(f"install failed: {exc}")
             return Checked(
                 False, False, [CompilerError(".", 0, f"install failed: {str(exc)[:300]}")], 0, 0, log
@@ -681,7 +700,7 @@ def check(project: Project, copy: Path, *, migrated: bool) -> Checked:
         passed, failed = pytest_counts(ran.out)
     else:
         env = {**os.environ, "CI": "true"}
-        installed = step(project.install if migrated else project.install_before, env=env).rc == 0
+        installed = install(project.install if migrated else project.install_before, env)
         builds = True
         errors = []
         for cmd in project.build:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from .bench import realcode
 
 
@@ -89,3 +91,9 @@ def test_python_errors_the_original_already_had_are_not_counted() -> None:
         realcode.new_errors(moved, [error("t.py", 96, "F811 Redefinition of unused `top_span` from line 95")])
         == []
     )
+
+
+def test_an_install_that_cannot_reach_the_registry_is_the_harness_failure() -> None:
+    realcode.unreachable("ERROR: No matching distribution found for opentelemetry-api~=9.0")  # a bad pin
+    with pytest.raises(RuntimeError, match="network"):
+        realcode.unreachable("npm error code EAI_AGAIN\nnpm error request to https://registry.npmjs.org")

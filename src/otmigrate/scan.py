@@ -114,6 +114,9 @@ def scan_file(
             if key not in found or _FIX_RANK[usage.fix] < _FIX_RANK[found[key].fix]:
                 found[key] = usage
     usages = sorted(found.values(), key=lambda u: (u.line, u.column, u.symbol))
+    kept_reason = getattr(project.model(language_name) if project else None, "kept_reason", None)
+    if kept_reason is not None and kept_reason(path) is not None:  # rewrite only writes its TODO there
+        usages = [replace(u, fix="manual") if u.fix in ("safe", "unsafe") else u for u in usages]
     return FileScan(display, language_name, usages)
 
 

@@ -6,6 +6,7 @@ Project fixtures (`fixtures/python/projects/<case>/{input,expected}/`) go throug
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -57,6 +58,16 @@ def test_project_fixture(case: str, tmp_path: Path):
     again = _cli("rewrite", "--apply", ".", cwd=project)
     assert again.returncode == 0 and "0 files" in again.stdout, again.stdout
     assert _run(CHECKS[case], project) == _run(CHECKS[case], PROJECTS / case / "input")
+
+
+def test_scan_says_manual_for_every_usage_of_a_file_kept_whole(tmp_path: Path):
+    project = tmp_path / "public_api"
+    shutil.copytree(PROJECTS / "public_api" / "input", project)
+    scanned = _cli("scan", "--format", "json", ".", cwd=project)
+    assert scanned.returncode in (0, 1), scanned.stderr
+    files = {f["path"]: f["usages"] for f in json.loads(scanned.stdout)["files"]}
+    fixes = {u["fix"] for u in files["redistrace/tracing.py"]}
+    assert fixes and fixes <= {"manual", "none"}, fixes
 
 
 def _model(tmp_path: Path, files: dict[str, str]):

@@ -79,6 +79,11 @@ class PythonProject:
     def hold(self, path: str | Path) -> Hold | None:
         return self.held.get(str(Path(path).resolve()))
 
+    def kept_reason(self, path: str | Path) -> str | None:
+        """Why the file stays legacy whole (scan reports its usages as manual), or None."""
+        hold = self.hold(path)
+        return hold.todo() if hold is not None else None
+
 
 @dataclass
 class _File:

@@ -462,6 +462,8 @@ def _context_of(step: Step, node: SgNode, rule: str) -> str:
     if held == span_refs.SPAN_CONTEXT:
         return f"trace.setSpanContext(context.active(), {_span_context_text(node)})"
     as_span = f"trace.setSpan(context.active(), {node.text()})"
+    if held == span_refs.SPAN and span_refs.is_optional(node):  # `parent: Span | undefined`: no parent
+        return f"{node.text()} ? {as_span} : undefined"
     if held == span_refs.SPAN:
         return as_span
     if _is_reference(node):

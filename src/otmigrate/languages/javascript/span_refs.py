@@ -152,6 +152,26 @@ def _annotated(function: SgNode, index: int) -> str | None:
     return _typed(listed[index].field("type"))
 
 
+def is_optional(identifier: SgNode) -> bool:
+    """TypeScript: a parameter annotated `Span | undefined` (or `| null`, or `p?: Span`)."""
+    if identifier.kind() != "identifier":
+        return False
+    declared = _declaration(identifier)
+    if not isinstance(declared, tuple):
+        return False
+    function, index = declared
+    params = function.field("parameters")
+    listed = [p for p in params.named_children() if p.kind() != "comment"] if params is not None else []
+    if index >= len(listed):
+        return False
+    param = listed[index]
+    if param.kind() == "optional_parameter":
+        return True
+    annotation = param.field("type") if param.kind() in _TS_PARAMETERS else None
+    text = annotation.text() if annotation is not None else ""
+    return bool(re.search(r"\b(undefined|null)\b", text))
+
+
 def _typed(annotation: SgNode | None) -> str | None:
     """What a `: Span` / `: Span | undefined` annotation says its value holds."""
     named = annotation.named_children() if annotation is not None else []

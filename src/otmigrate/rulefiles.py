@@ -1,8 +1,9 @@
 """Rule files: loading, validation, and the per-file expansion of legacy module names.
 
-The dialect is ast-grep's rule YAML (`id`, `language`, `rule`, `constraints`, `transform`, `utils`,
-`fix`, `message`, `severity`, `note`) plus otmigrate's keys: `library`, `safety`, `handler`, `imports`,
-`symbol` and `examples`. docs/writing-rules.md describes it for users.
+A rule file is an ast-grep rule file (`id`, `language`, `rule`, `constraints`, `transform`, `utils`,
+`fix`, `message`, `severity`, `note`, `url`) that `ast-grep scan --rule` runs as it is: otmigrate's own
+keys (`library`, `safety`, `handler`, `imports`, `symbol`, `examples`) live under ast-grep's free-form
+`metadata:`. Older files with those keys at the top level still load. docs/writing-rules.md describes it.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ _AST_GREP_KEYS = {
     "message",
     "severity",
     "note",
+    "url",
+    "metadata",
 }
-_OTMIGRATE_KEYS = {"library", "safety", "handler", "imports", "symbol", "examples", "url"}
+_OTMIGRATE_KEYS = {"library", "safety", "handler", "imports", "symbol", "examples"}
 _EXAMPLE_KEYS = {"before", "after", "match", "no_match"}
 _RELATIONAL_KEYS = ("any", "all", "not", "has", "inside", "follows", "precedes")
 _MAX_SPELLINGS = 16
@@ -154,8 +157,36 @@ def load_rule_file(path: Path) -> list[Rule]:
             raise RuleFileError(f"{path}:{line}: a rule must be a mapping")
         data = yaml.SafeLoader(text).construct_document(node)
         key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
-        rules.append(_build_rule(data, path, line, key_lines))
+        for key, value in node.value:
+            if getattr(key, "value", None) == "metadata" and isinstance(value, yaml.MappingNode):
+                key_lines |= {
+                    k.value: k.start_mark.line + 1 for k, _ in value.value if isinstance(k, yaml.ScalarNode)
+                }
+        rules.append(_build_rule(_lift_metadata(data, path, line, key_lines), path, line, key_lines))
     return rules
+
+
+def _key_lines(node: yaml.MappingNode) -> dict[str, int]:
+    return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+def _lift_metadata(data: dict[str, Any], path: Path, line: int, key_lines: dict[str, int]) -> dict[str, Any]:
+    """otmigrate's keys from under `metadata:` (where ast-grep lets them be) up beside ast-grep's own; the
+    older form, with them at the top level, means the same."""
+    metadata = data.get("metadata")
+    if metadata is None:
+        return data
+    if not isinstance(metadata, dict):
+        raise RuleFileError(f"{path}:{key_lines.get('metadata', line)}: 'metadata' must be a mapping")
+    for key in metadata:
+        where = f"{path}:{key_lines.get(str(key), line)}"
+        if key not in _OTMIGRATE_KEYS:
+            raise RuleFileError(
+                f"{where}: unknown key 'metadata.{key}' ({', '.join(sorted(_OTMIGRATE_KEYS))})"
+            )
+        if key in data:
+            raise RuleFileError(f"{where}: '{key}' is both at the top level and under 'metadata'")
+    return {**{k: v for k, v in data.items() if k != "metadata"}, **metadata}
 
 
 def _build_rule(data: dict[str, Any], path: Path, line: int, key_lines: dict[str, int]) -> Rule:

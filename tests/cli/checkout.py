@@ -16,3 +16,20 @@ def repository_files(prefixes: tuple[str, ...] = ("",)) -> list[str]:
     ).stdout
     names = sorted(set(filter(None, listed.decode().split("\0"))))
     return [n for n in names if n.startswith(prefixes) and (REPO / n).is_file()]
+
+
+def installed_tool(name: str) -> str:
+    """A program the tests' own environment installs (pip install -e '.[test]'): its path; a missing one
+    fails under OTMIGRATE_REQUIRE_TOOLCHAINS=1 (CI) and is skipped elsewhere."""
+    import os
+    import shutil
+    import sys
+
+    import pytest
+
+    exe = shutil.which(name) or str(Path(sys.executable).with_name(name))
+    if not Path(exe).exists():
+        if os.environ.get("OTMIGRATE_REQUIRE_TOOLCHAINS") == "1":
+            pytest.fail(f"{name} is not installed (pip install -e '.[test]')")
+        pytest.skip(f"{name} is not installed")
+    return exe

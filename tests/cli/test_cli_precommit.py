@@ -11,12 +11,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from checkout import REPO, repository_files
+from checkout import installed_tool as tool
 
 SNAPSHOT_PARTS = ("src/", "rules/", "pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
 LEGACY = "import opentracing\n\n\ndef handle(tracer):\n    return tracer\n"
@@ -35,15 +35,6 @@ def _git(cwd: Path, *args: str) -> str:
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e"}
     env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e", **FIXED_DATES}
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env).stdout
-
-
-def _pre_commit() -> str:
-    exe = shutil.which("pre-commit") or str(Path(sys.executable).with_name("pre-commit"))
-    if not Path(exe).exists():
-        if os.environ.get("OTMIGRATE_REQUIRE_TOOLCHAINS") == "1":
-            pytest.fail("pre-commit is not installed (pip install -e '.[test]')")
-        pytest.skip("pre-commit is not installed")
-    return exe
 
 
 def _snapshot_files() -> dict[str, bytes]:
@@ -85,7 +76,7 @@ def documented_config() -> str:
 def test_the_documented_hook_pair_lets_legacy_files_be_edited_and_stops_new_legacy_imports(
     tmp_path: Path, hook_repository: tuple[Path, str, Path]
 ) -> None:
-    exe = _pre_commit()
+    exe = tool("pre-commit")
     source, commit, home = hook_repository
     config = documented_config()
     assert "https://github.com/otmigrate/otmigrate" in config and "rev: <tag>" in config

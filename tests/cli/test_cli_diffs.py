@@ -5,6 +5,7 @@ no final newline, CRLF line endings, a UTF-8 BOM.
 """
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+CORPUS = Path(os.environ.get("OTMIGRATE_CORPUS", "/work/shared/corpus"))  # as tests/realcode reads it
 
 
 def otmigrate(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -80,3 +82,19 @@ def test_the_json_diff_is_the_same_patch(tmp_path: Path) -> None:
     assert document["files"][0]["diff"].endswith("\\ No newline at end of file\n")
     subprocess.run(["git", "apply", str(patch)], cwd=root, check=True)
     assert otmigrate("rewrite", ".", cwd=root).returncode == 0  # the patched file is fully migrated
+
+
+def test_git_apply_takes_the_diff_of_the_whole_real_code_corpus(tmp_path: Path) -> None:
+    if not CORPUS.is_dir():
+        if os.environ.get("OTMIGRATE_REQUIRE_TOOLCHAINS"):
+            pytest.fail(f"OTMIGRATE_REQUIRE_TOOLCHAINS is set but the corpus is not at {CORPUS}")
+        pytest.skip(f"the real-code corpus is not at {CORPUS} (set OTMIGRATE_CORPUS)")
+    copy = tmp_path / "corpus"
+    shutil.copytree(CORPUS, copy, ignore=shutil.ignore_patterns("node_modules", ".venv", "vendor"))
+    shown = otmigrate("rewrite", "-j", "2", ".", cwd=copy)
+    assert shown.returncode == 1 and "Traceback" not in shown.stderr, shown.stderr[-2000:]
+    patch = tmp_path / "corpus.patch"
+    patch.write_text(shown.stdout.split("\nReport:\n")[0], encoding="utf-8", newline="")
+    assert patch.read_text(encoding="utf-8").count("\n+++ b/") >= 14  # every project has changes
+    check = subprocess.run(["git", "apply", "--check", str(patch)], cwd=copy, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr

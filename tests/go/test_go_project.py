@@ -4,6 +4,7 @@ go.mod keeping what they import, and the module building afterwards."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -183,3 +184,18 @@ def test_a_field_declared_in_another_file_of_the_package_is_typed(tmp_path: Path
         [go, "vet", "./..."], cwd=module, env=GOENV, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_scan_says_a_kept_package_is_left_for_a_person(tmp_path: Path) -> None:
+    """scan is rewrite's dry run: every usage in a kept package is `manual` (rewrite adds only a TODO),
+    a migrated package's usages keep their fixes."""
+    module = _module(tmp_path, {"lib": LIBRARY, "svc": SERVICE})
+    scan = subprocess.run(
+        [sys.executable, "-m", "otmigrate", "scan", "--format", "json", str(module)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    files = {Path(f["path"]).parent.name: f["usages"] for f in json.loads(scan.stdout)["files"]}
+    assert files["lib"] and {u["fix"] for u in files["lib"]} == {"manual", "none"}  # nothing safe
+    assert "safe" in {u["fix"] for u in files["svc"]}

@@ -66,15 +66,15 @@ def stderr_on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str, str]:
 
 
 def test_a_progress_bar_on_a_terminal_only_and_never_with_quiet(tmp_path: Path) -> None:
-    root = many_files(tmp_path / "repo", 300)
-    code, out, terminal = stderr_on_a_terminal(["scan", "-j", "1", "."], root)
-    assert code == 0 and "300 files scanned" in out
+    root = many_files(tmp_path / "repo", 300)  # rewrite (not scan) to be sure the run takes over a second
+    code, out, terminal = stderr_on_a_terminal(["rewrite", "--statistics", "-j", "1", "."], root)
+    assert code == 1, out  # changes pending
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal)
     assert "300/300 files" in plain and "━" in plain  # rich's bar, counting files
     assert "━" not in out  # never in the output
-    code, _, quiet = stderr_on_a_terminal(["scan", "-q", "-j", "1", "."], root)
-    assert code == 0 and "files" not in quiet
-    piped = otmigrate("scan", "-j", "1", ".", cwd=root)
+    code, _, quiet = stderr_on_a_terminal(["rewrite", "--statistics", "-q", "-j", "1", "."], root)
+    assert code == 1 and "files" not in quiet
+    piped = otmigrate("rewrite", "--statistics", "-j", "1", ".", cwd=root)
     assert piped.stderr == ""  # stderr not a terminal: no bar
 
 

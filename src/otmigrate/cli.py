@@ -308,6 +308,16 @@ def scan(
     help="Also write the migration report to FILE: .html (self-contained) or .md.",
 )
 @click.option(
+    "--verify",
+    is_flag=True,
+    help="Check the migrated project in a temporary copy with the language's own tools (go build/vet, "
+    "compile + pyflakes, node --check + module resolution, tsc); with --apply, write nothing when it "
+    "finds a problem no TODO(otmigrate) covers.",
+)
+@click.option(
+    "--allow-broken", is_flag=True, help="With --apply --verify, write even when verification fails."
+)
+@click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def rewrite(
@@ -324,6 +334,8 @@ def rewrite(
     ignore: tuple[str, ...],
     exit_zero: bool,
     report_file: Path | None,
+    verify: bool,
+    allow_broken: bool,
     output_format: str,
 ) -> None:
     """Migrate legacy tracing to OpenTelemetry: a unified diff and a report, or --apply to write.
@@ -334,8 +346,9 @@ def rewrite(
       otmigrate rewrite --apply services/backend   # write it
       otmigrate rewrite --unsafe-fixes --select go- .
       otmigrate rewrite --report migration.html fixtures/demo
-    Exit 1 when changes are pending (as ruff --diff; --exit-zero makes it 0) or a file could not be
-    processed, 0 when there is nothing to do.
+      otmigrate rewrite --apply --verify .          # write only what builds
+    Exit 1 when changes are pending (as ruff --diff; --exit-zero makes it 0), a file could not be
+    processed, or --verify found a problem no TODO covers; 0 when there is nothing to do.
     --apply leaves files with uncommitted git changes alone (and says so) unless --force.
     """
     from otmigrate.output import rewrite_report, rewrite_statistics
@@ -347,23 +360,37 @@ def rewrite(
     settings = _settings(config, rule_dirs, exclude, select, ignore, paths)
     rules = _rules(settings, handlers=True)
     _check_lint_table(settings)
+    roots = list(paths) or ["."]
+    checked: list[Any] = []
+
+    def verified(results: list[Any]) -> bool:
+        from otmigrate.verify import verify_results
+
+        checked.append(verify_results(roots, results))
+        return checked[0].ok or allow_broken
+
     results = rewrite_paths(
-        list(paths) or ["."],
+        roots,
         settings,
         rules,
         jobs or default_jobs(),
         unsafe=unsafe_fixes,
         apply=apply,
         force=force,
+        before_write=verified if verify else None,
     )
+    if verify and not checked:
+        verified(results)
+    verification = checked[0] if checked else None
     if statistics:
         rewrite_statistics(results, output_format, sys.stdout)
     else:
-        rewrite_report(results, output_format, apply, sys.stdout)
+        rewrite_report(results, output_format, apply, sys.stdout, verification)
     if report_file is not None:
         _write_report(results, settings, apply, report_file)
     pending = any(r.changed and not r.written for r in results) and not exit_zero
-    sys.exit(EXIT_FINDINGS if pending or any(r.error for r in results) else EXIT_CLEAN)
+    broken = verification is not None and not verification.ok
+    sys.exit(EXIT_FINDINGS if pending or broken or any(r.error for r in results) else EXIT_CLEAN)
 
 
 @main.command()

@@ -22,7 +22,7 @@ from otmigrate.languages import LANGUAGES, Language
 
 # JavaScript / TypeScript module specifiers: require('m'), import('m'), import … from 'm', import 'm',
 # export … from 'm'. A mention in a comment keeps a dependency, which errs on the safe side.
-_JS_SPECIFIER = re.compile(
+JS_SPECIFIER = re.compile(
     r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|\bimport\s+)(['"])([^'"\n]+)\1"""
 )
 
@@ -73,7 +73,7 @@ def module_imports(language: Language, text: str) -> ModuleImports:
             if (path := spec.field("path")) is not None
         ]
     else:
-        specifiers = [m.group(2) for m in _JS_SPECIFIER.finditer(text)]
+        specifiers = [m.group(2) for m in JS_SPECIFIER.finditer(text)]
     otel = tuple(marker.decode() for marker in language.otel_markers)
     legacy = tuple(marker.decode() for marker in language.legacy_markers)
     for specifier in specifiers:

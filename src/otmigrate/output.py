@@ -11,6 +11,7 @@ from otmigrate import stats
 from otmigrate.rewrite import FileRewrite
 from otmigrate.scan import FileScan, summary
 from otmigrate.terminal import wants_color
+from otmigrate.verify import Verification
 
 TOP_FILES = 10
 _FIXES = ("safe", "unsafe", "manual", "none")
@@ -104,10 +105,20 @@ def _plain_table(out: TextIO, headers: tuple[str, ...], rows: list[tuple[str, ..
         )
 
 
-def rewrite_report(results: list[FileRewrite], output_format: str, applied: bool, out: TextIO) -> None:
+def rewrite_report(
+    results: list[FileRewrite],
+    output_format: str,
+    applied: bool,
+    out: TextIO,
+    verification: Verification | None = None,
+) -> None:
+    """`verification`: the `--verify` result, when asked for."""
     _file_errors(results)
     if output_format == "json":
-        json.dump(_rewrite_document(results, applied), out, indent=2)
+        document = _rewrite_document(results, applied)
+        if verification is not None:
+            document["verify"] = verification.as_json()
+        json.dump(document, out, indent=2)
         out.write("\n")
         return
     console = _console(out)
@@ -120,6 +131,8 @@ def rewrite_report(results: list[FileRewrite], output_format: str, applied: bool
             else:
                 _print_diff(console, r.diff())
     lines = _report_lines(results, applied)
+    if verification is not None:
+        lines += verify_lines(verification, applied and not any(r.written for r in results))
     if console is None:
         out.write("\n".join(lines) + "\n")
     else:
@@ -165,7 +178,7 @@ def _report_lines(results: list[FileRewrite], applied: bool) -> list[str]:
     counts = change_counts(results)
     if any(counts.values()):
         lines.append(", ".join(f"{n} {_KIND_LABELS[kind]}" for kind, n in counts.items() if n))
-    changed = sum(r.changed for r in results)
+    changed = sum(r.written if applied else r.changed for r in results)  # --apply: what was written
     verb = "rewritten" if applied else "would be rewritten"
     lines.append(
         f"{changed} file{'s' if changed != 1 else ''} {verb}"
@@ -186,6 +199,26 @@ def change_counts(results: list[FileRewrite]) -> dict[str, int]:
     """How many report lines of each kind the run has (migrated, manual, unsafe, bridged)."""
     counts = Counter(c.kind for r in results for c in r.changes)
     return {kind: counts[kind] for kind in _KIND_LABELS}
+
+
+def verify_lines(verification: Verification, held_back: bool) -> list[str]:
+    """The `--verify` section of the text report; `held_back`: --apply wrote nothing because of it."""
+    problems = verification.problems
+    covered = sum(p.covered for p in problems)
+    tools = ", ".join(verification.tools) or "nothing to check"
+    plural = "s" if len(problems) != 1 else ""
+    lines = [f"Verify ({tools}): {len(problems)} problem{plural}, {covered} under a TODO"]
+    for p in problems:
+        mark = "under a TODO" if p.covered else "NOT under a TODO"
+        kind = "" if p.severity == "error" else f"{p.severity}: "
+        lines.append(f"  {p.path}:{p.line}: {kind}{p.message} [{p.tool}] ({mark})")
+    lines += [f"  notice: {notice}" for notice in verification.notices]
+    if held_back and not verification.ok:
+        lines.append(
+            f"nothing written: verification found {len(verification.uncovered)} problem(s) no TODO covers"
+            " (fix them, or pass --allow-broken to write anyway)"
+        )
+    return lines
 
 
 def _rewrite_document(results: list[FileRewrite], applied: bool) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,11 +83,13 @@ def rewrite_paths(
     unsafe: bool,
     apply: bool,
     force: bool = False,
+    before_write: Callable[[list[FileRewrite]], bool] | None = None,
 ) -> list[FileRewrite]:
     """Every file that changed, was left for a person, or could not be processed.
 
     With `apply`, changed files are written, except (unless `force`) those with uncommitted changes in
-    git: the user could not tell our edits from theirs, nor undo ours alone."""
+    git: the user could not tell our edits from theirs, nor undo ours alone. `before_write` sees the
+    results first (`--verify`); when it says no, nothing is written."""
     sources, manifests = [], []
     for candidate in discover(paths, settings, manifest_names()):
         item = (str(candidate.path), candidate.language.name if candidate.language else None)
@@ -95,7 +98,7 @@ def rewrite_paths(
     results = [r for r in map_files(_rewrite_item, sources, jobs, _init_worker, (job,)) if r is not None]
     results += _rewrite_manifests(manifests, sources, results, rules, settings, unsafe, job.project)
     results.sort(key=lambda r: r.path)
-    if apply:
+    if apply and (before_write is None or before_write(results)):
         changed = [r for r in results if r.changed]
         dirty = set() if force else uncommitted([r.source.path for r in changed if r.source])
         for result in changed:

@@ -46,7 +46,7 @@ def todo_covers(text: str, line: int, path: str) -> bool:
     grammar = _grammar(path)
     if grammar is None or TODO_MARK not in text:
         return False
-    return any(_todo_above(lines, start) for start in _statement_starts(SgRoot(text, grammar).root(), line))
+    return _todo_above(lines, statement_start(text, grammar, line))
 
 
 def _grammar(path: str) -> str | None:
@@ -67,18 +67,17 @@ def _todo_above(lines: list[str], line: int) -> bool:
     return False
 
 
-def _statement_starts(root: SgNode, line: int) -> list[int]:
-    """The 1-based first lines of the statements that hold 0-based `line - 1`, innermost first."""
+def statement_start(text: str, grammar: str, line: int) -> int:
+    """The first line (1-based) of the innermost statement holding 1-based `line`; `line` if none."""
     target = line - 1
-    starts: list[int] = []
-    node = root
+    start = line
+    node: SgNode = SgRoot(text, grammar).root()
     while True:
         inner = next(
             (c for c in node.children() if c.range().start.line <= target <= c.range().end.line), None
         )
         if inner is None:
-            break
+            return start
         if node.kind() in _STATEMENT_PARENTS:
-            starts.append(inner.range().start.line + 1)
+            start = inner.range().start.line + 1
         node = inner
-    return starts[-1:]

@@ -103,7 +103,7 @@ def scan_file(
         return None
     settings = settings or Settings()
     model = project.model(language_name) if project is not None else None
-    fate = _Fate(text, language, rules, settings, model)
+    fate = _Fate(text, display, language, rules, settings, model)
     library_of = {rule.id: rule.library for rule in rules}
     found: dict[tuple[int, int, str], Usage] = {}
     imports: dict[tuple[int, int], tuple[int, int, str]] = {}  # an import's position → its usage
@@ -167,14 +167,21 @@ class _Fate:
     """What rewrite does to each line of one file: the same engine, run as rewrite runs it."""
 
     def __init__(
-        self, text: str, language: Language, rules: list[Rule], settings: Settings, model: object
+        self,
+        text: str,
+        path: str,
+        language: Language,
+        rules: list[Rule],
+        settings: Settings,
+        model: object,
     ) -> None:
         self.text = text
+        self.path = path  # as rewrite names it: the project model looks files up by it
         self.language = language
         self.rules = rules
         self.settings = settings
         self.model = model
-        outcome = rewrite_source(text, "", language, rules, settings, unsafe=False, project=model)
+        outcome = rewrite_source(text, path, language, rules, settings, unsafe=False, project=model)
         self.failed = outcome.error is not None
         self.changes: list[Change] = [] if self.failed else outcome.changes
         self.changed = set() if self.failed else _changed_lines(text, outcome.text)
@@ -201,7 +208,13 @@ class _Fate:
             self._unsafe = set()
             if any(c.kind == "unsafe" for c in self.changes):
                 outcome = rewrite_source(
-                    self.text, "", self.language, self.rules, self.settings, unsafe=True, project=self.model
+                    self.text,
+                    self.path,
+                    self.language,
+                    self.rules,
+                    self.settings,
+                    unsafe=True,
+                    project=self.model,
                 )
                 if outcome.error is None:
                     self._unsafe = _changed_lines(self.text, outcome.text) - self.changed

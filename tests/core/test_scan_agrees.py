@@ -62,10 +62,16 @@ def _migrated(before: str, after: str) -> bool:
     matcher = difflib.SequenceMatcher(None, before.splitlines(), after.splitlines(), autojunk=False)
     added = after.splitlines()
     return any(
-        tag != "insert" or any("TODO(otmigrate)" not in added[j] for j in range(j1, j2))
+        tag != "insert" or not _todo_comment(added[j1:j2])
         for tag, _, _, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
     )
+
+
+def _todo_comment(lines: list[str]) -> bool:
+    """Inserted lines that are TODO(otmigrate) comments (one may wrap over several comment lines)."""
+    comments = all(line.strip().startswith(("#", "//")) for line in lines)
+    return comments and "TODO(otmigrate)" in lines[0]
 
 
 def _changed_lines(before: str, after: str) -> set[int]:

@@ -13,6 +13,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+DEFAULT_MAX_FILE_SIZE = 5_000_000  # bytes; a larger source file is reported and not read
+
+
 class ConfigError(Exception):
     """A configuration problem, phrased as `path: what is wrong`."""
 
@@ -29,6 +32,7 @@ class Settings:
     propagators: list[str] | None = None  # target propagators; None: W3C plus the legacy format
     js_root_spans: bool = True  # JS: a parentless OpenTracing span stays a root span ({root: true})
     lint: dict[str, Any] = field(default_factory=dict)  # the [tool.otmigrate.lint] table, for otmigrate.lint
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
 
 
 _KEYS = {f.name.replace("_", "-"): f for f in fields(Settings) if f.name not in ("root", "config_file")}
@@ -81,6 +85,9 @@ def _settings_from_table(table: dict[str, Any], path: Path) -> Settings:
         elif key == "lint":
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: 'lint' must be a table")
+        elif key == "max-file-size":
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ConfigError(f"{path}: 'max-file-size' must be a positive number of bytes")
         elif key == "js-root-spans":
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: 'js-root-spans' must be true or false")

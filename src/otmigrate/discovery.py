@@ -16,6 +16,7 @@ import pathspec
 from otmigrate.config import Settings
 from otmigrate.git import run_git
 from otmigrate.languages import Language, language_for
+from otmigrate.sourcefile import TEMP_SUFFIX, is_stale_temp, set_max_file_size
 
 SKIPPED_DIRECTORIES = frozenset(
     {
@@ -145,9 +146,16 @@ def _repository_top(path: Path) -> Path:
 
 
 def discover(
-    paths: list[str], settings: Settings, manifest_names: tuple[str, ...] = ()
+    paths: list[str],
+    settings: Settings,
+    manifest_names: tuple[str, ...] = (),
+    *,
+    stale_temps: list[Path] | None = None,
 ) -> Iterator[Candidate]:
-    """Source files (by extension) and, when asked, dependency manifests (by name glob) under `paths`."""
+    """Source files (by extension) and, when asked, dependency manifests (by name glob) under `paths`.
+    A symlinked file and its target are one file (the first seen). `stale_temps` collects the temp files
+    an earlier, killed run left behind. Sets the run's file-size limit for the readers."""
+    set_max_file_size(settings.max_file_size)
     ignores = _Ignores(settings)
     seen: set[Path] = set()
     for raw in paths:
@@ -156,7 +164,7 @@ def discover(
         if not absolute.exists():  # reported by the reader as a one-line error
             yield Candidate(given, language_for(given))
             continue
-        if absolute.is_file():
+        if not absolute.is_dir():  # a file, or something the reader refuses with a reason (a FIFO)
             candidate = _candidate(given, manifest_names)
             if candidate and absolute not in seen and not ignores.ignored(absolute, False, absolute.parent):
                 seen.add(absolute)
@@ -172,11 +180,20 @@ def discover(
                 if d not in SKIPPED_DIRECTORIES and not ignores.ignored(folder_abs / d, True, top)
             )
             for name in sorted(filenames):
+                if (
+                    stale_temps is not None
+                    and name.endswith(TEMP_SUFFIX)
+                    and is_stale_temp(folder_path / name)
+                ):
+                    stale_temps.append(folder_path / name)
                 candidate = _candidate(folder_path / name, manifest_names)
                 file_abs = folder_abs / name
-                if candidate is None or file_abs in seen or ignores.ignored(file_abs, False, top):
+                if candidate is None or ignores.ignored(file_abs, False, top):
                     continue
-                seen.add(file_abs)
+                identity = file_abs.resolve() if file_abs.is_symlink() else file_abs
+                if identity in seen:
+                    continue
+                seen.add(identity)
                 yield candidate
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +14,7 @@ from otmigrate.config import Settings
 from otmigrate.diffs import unified_diff
 from otmigrate.discovery import discover
 from otmigrate.engine import Change, rewrite_source
-from otmigrate.git import run_git
+from otmigrate.git import run_git, safe_git_options
 from otmigrate.languages import LANGUAGES, Language
 from otmigrate.manifests import imports_below_manifests, manifest_language, manifest_rule_id
 from otmigrate.pool import map_files
@@ -24,6 +26,7 @@ from otmigrate.sourcefile import (
     is_generated,
     read_source,
     read_tracing_source,
+    remove_stale_temp,
     write_atomic,
 )
 
@@ -91,7 +94,8 @@ def rewrite_paths(
     git: the user could not tell our edits from theirs, nor undo ours alone. `before_write` sees the
     results first (`--verify`); when it says no, nothing is written."""
     sources, manifests = [], []
-    for candidate in discover(paths, settings, manifest_names()):
+    stale: list[Path] = []
+    for candidate in discover(paths, settings, manifest_names(), stale_temps=stale):
         item = (str(candidate.path), candidate.language.name if candidate.language else None)
         (manifests if manifest_language(candidate.path) else sources).append(item)
     job = _Job(rules, settings, unsafe, build_project(sources, settings))
@@ -99,19 +103,39 @@ def rewrite_paths(
     results += _rewrite_manifests(manifests, sources, results, rules, settings, unsafe, job.project)
     results.sort(key=lambda r: r.path)
     if apply and (before_write is None or before_write(results)):
-        changed = [r for r in results if r.changed]
-        dirty = set() if force else uncommitted([r.source.path for r in changed if r.source])
-        for result in changed:
-            if result.source.path in dirty:
-                result.error = "has uncommitted changes in git (commit or stash them, or pass --force)"
-            else:
-                _write(result)
+        _apply(results, paths, force=force, stale=stale)
     return results
 
 
-def uncommitted(files: list[Path]) -> set[Path]:
-    """The files git reports as modified or untracked; none outside a git work tree or without git.
-    One `git status` per repository (and per `_STATUS_BATCH` files), however many folders they are in."""
+def _apply(results: list[FileRewrite], paths: list[str], *, force: bool, stale: list[Path]) -> None:
+    """Write every changed file that may be written; each write succeeds or is reported on its file."""
+    for temp in stale:  # left by an earlier run that was killed mid-write
+        remove_stale_temp(temp)
+    changed = [r for r in results if r.changed and r.source is not None]
+    held = {} if force else uncommitted([r.source.path for r in changed if r.source])
+    roots = [Path(p).resolve() for p in paths]
+    for result in changed:
+        assert result.source is not None
+        result.error = held.get(result.source.path) or _link_problem(result.source.path, roots)
+        if result.error is None:
+            _write(result)
+
+
+def _link_problem(path: Path, roots: list[Path]) -> str | None:
+    """A symlink is written through to its target only when the target is under the paths given."""
+    if not path.is_symlink():
+        return None
+    target = path.resolve()
+    if any(target == root or target.is_relative_to(root) for root in roots):
+        return None
+    return f"a symlink to {target}, outside the paths given; not followed (pass the target itself)"
+
+
+def uncommitted(files: list[Path]) -> dict[Path, str]:
+    """The files that must not be written without --force, each with the reason: git reports them as
+    modified or untracked, or git cannot say (git missing or failing: the guard fails closed). Files
+    outside any git work tree are free. One `git status` per repository (and per `_STATUS_BATCH`
+    files), however many folders they are in."""
     resolved = {path: path.resolve() for path in files}
     by_work_tree: dict[Path, list[Path]] = {}
     tops: dict[Path, Path | None] = {}
@@ -119,27 +143,51 @@ def uncommitted(files: list[Path]) -> set[Path]:
         top = _work_tree(real.parent, tops)
         if top is not None:
             by_work_tree.setdefault(top, []).append(real)
-    dirty: set[Path] = set()
+    held: dict[Path, str] = {}
     for top, paths in by_work_tree.items():
         for start in range(0, len(paths), _STATUS_BATCH):
-            names = [str(p.relative_to(top)) for p in paths[start : start + _STATUS_BATCH]]
-            status = _git(
-                top,
-                "--literal-pathspecs",
-                "status",
-                "--porcelain=v1",
-                "-z",
-                "--untracked-files=all",
-                "--",
-                *names,
-            )
-            entries = iter((status or "").split("\0"))
+            batch = paths[start : start + _STATUS_BATCH]
+            names = [str(p.relative_to(top)) for p in batch]
+            status = _git_status(top, names)
+            if isinstance(status, _Unknown):
+                held.update(
+                    dict.fromkeys(batch, f"cannot tell whether it has uncommitted changes ({status})")
+                )
+                continue
+            entries = iter(status.split("\0"))
             for entry in entries:
                 if len(entry) > 3:
-                    dirty.add((top / entry[3:]).resolve())
+                    held[(top / entry[3:]).resolve()] = _DIRTY
                     if entry[0] in "RC":
                         next(entries, None)  # a rename's or copy's source path follows
-    return {path for path, real in resolved.items() if real in dirty}
+    return {path: held[real] for path, real in resolved.items() if real in held}
+
+
+_DIRTY = "has uncommitted changes in git (commit or stash them, or pass --force)"
+
+
+class _Unknown(str):
+    """Why git could not tell a file's state."""
+
+
+def _git_status(top: Path, names: list[str]) -> str | _Unknown:
+    done = run_git(
+        top,
+        *safe_git_options(top),
+        "--literal-pathspecs",
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--",
+        *names,
+    )
+    if done is None:
+        return _Unknown("git could not be run")
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        return _Unknown(f"git status failed: {message[0] if message else f'exit {done.returncode}'}")
+    return done.stdout.decode("utf-8", "surrogateescape")
 
 
 _STATUS_BATCH = 500  # paths per `git status`, far below any command-line length limit
@@ -161,13 +209,6 @@ def _work_tree(folder: Path, tops: dict[Path, Path | None]) -> Path | None:
     for candidate in walked:
         tops[candidate] = top
     return top
-
-
-def _git(folder: Path, *args: str) -> str | None:
-    done = run_git(folder, *args)
-    return (
-        done.stdout.decode("utf-8", "surrogateescape") if done is not None and done.returncode == 0 else None
-    )
 
 
 def _rewrite_manifests(
@@ -256,6 +297,7 @@ def rewrite_file(
             source.text, outcome.path, language, rules, settings, unsafe=unsafe, project=model
         )
         outcome.result, outcome.changes, outcome.error = result.text, result.changes, result.error
+        _refuse_if_destructive(outcome, language)
     if owner is not None and outcome.error is None:
         _update_manifest(outcome, path, owner, settings, imports, keep)
     if outcome.changed and language is not None:
@@ -288,3 +330,35 @@ def _update_manifest(
             message += " (still imported, kept: " + ", ".join(sorted(keep)) + ")"
         outcome.changes.append(Change("migrated", rule_id, 1, message))
         outcome.result = updated
+
+
+def _refuse_if_destructive(outcome: FileRewrite, language: Language) -> None:
+    """The last word before a result may be written: never an emptied file, never a file the language's
+    own toolchain rejects (gofmt's parser is stricter than tree-sitter's). A refused file keeps its
+    text and reports no migrations: none of them happened."""
+    if outcome.error is None and outcome.changed:
+        if outcome.original.strip() and not outcome.result.strip():
+            outcome.error = "the rewrite would empty the file; not rewritten"
+        elif language.name == "go":
+            outcome.error = _gofmt_problem(outcome.result)
+    if outcome.error is not None:
+        outcome.result = outcome.original
+        outcome.changes = []
+
+
+def _gofmt_problem(text: str) -> str | None:
+    """gofmt -e's verdict on Go source, when gofmt is installed (it is wherever Go code is built)."""
+    gofmt = shutil.which("gofmt")
+    if gofmt is None:
+        return None
+    try:
+        done = subprocess.run(
+            [gofmt, "-e"], input=text.encode(), capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode == 0:
+        return None
+    first = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    detail = first[0].removeprefix("<standard input>:") if first else f"exit {done.returncode}"
+    return f"gofmt rejects the rewritten file ({detail}); not rewritten"

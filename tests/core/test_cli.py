@@ -74,7 +74,12 @@ def test_an_unreadable_file_is_reported(tmp_path: Path, monkeypatch) -> None:
 
     path = tmp_path / "secret.py"
     path.write_text(LEGACY)
-    monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(PermissionError(13, "denied")))
+    import os
+
+    def denied(*args: object) -> int:
+        raise PermissionError(13, "denied")
+
+    monkeypatch.setattr(os, "open", denied)  # root reads any file: make this one unreadable
     with pytest.raises(SourceError, match="permission denied"):
         read_bytes(path)
 

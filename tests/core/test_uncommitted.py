@@ -41,15 +41,15 @@ def test_one_git_status_per_repository_finds_edits_and_untracked_files_in_every_
 
     dirty = rewrite.uncommitted(files)
 
-    assert dirty == {
+    assert set(dirty) == {
         outer / "svc1/app.py",
         outer / "svc3/new.py",
         outer / "odd [name]*.py",
         inner / "lib/b.py",
     }
-    assert len(calls) == 2  # one per repository, not one per folder
+    assert sum("status" in args for args in calls) == 2  # one per repository, not one per folder
 
 
 def test_files_outside_any_repository_are_never_called_dirty(tmp_path: Path) -> None:
     (tmp_path / "loose.py").write_text("x = 1\n")
-    assert rewrite.uncommitted([tmp_path / "loose.py"]) == set()
+    assert rewrite.uncommitted([tmp_path / "loose.py"]) == {}

@@ -106,7 +106,7 @@ def _check_revision(rev: str, paths: tuple[str, ...]) -> None:
 
 
 def _rules(settings: Any, *, handlers: bool = False) -> list[Any]:
-    from otmigrate.rulefiles import RuleFileError, check_handlers, load_rules, selected
+    from otmigrate.rulefiles import RuleFileError, check_handlers, external_rule_files, load_rules, selected
 
     try:
         rules = load_rules(settings.rules)
@@ -117,7 +117,13 @@ def _rules(settings: Any, *, handlers: bool = False) -> list[Any]:
     known = [r.id for r in rules] + _manifest_rule_ids() + _lint_codes()
     _check_selectors("select", settings.select, known)
     _check_selectors("ignore", settings.ignore, known)
-    return [r for r in rules if selected(r.id, settings.select, settings.ignore)]
+    rules = [r for r in rules if selected(r.id, settings.select, settings.ignore)]
+    external = external_rule_files(rules)
+    if external:
+        click.echo(
+            f"otmigrate: using rules from outside the bundle: {', '.join(map(str, external))}", err=True
+        )
+    return rules
 
 
 def _check_lint_table(settings: Any) -> None:

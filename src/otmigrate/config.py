@@ -1,7 +1,15 @@
-"""Settings from `[tool.otmigrate]` in pyproject.toml or from `.otmigrate.toml`; flags win over both."""
+"""Settings from `[tool.otmigrate]` in pyproject.toml or from `.otmigrate.toml`; flags win over both.
+
+A config can add rule directories, whose `fix:` templates write code into the user's files, so a config
+is trusted only from the repository being migrated: the search stops at the repository's top, and a
+config owned by another user or writable by every user is refused (as git refuses such repositories).
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -42,56 +50,129 @@ PROPAGATORS = ("tracecontext", "baggage", "b3", "b3multi", "jaeger")
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest `.otmigrate.toml`, or pyproject.toml with a [tool.otmigrate] table, at or above `start`."""
+    """The nearest `.otmigrate.toml`, or pyproject.toml with a [tool.otmigrate] table, at or above `start`,
+    up to the top of the git repository holding `start` (never above it)."""
     for folder in (start, *start.parents):
         candidate = folder / ".otmigrate.toml"
         if candidate.is_file():
             return candidate
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and b"[tool.otmigrate" in pyproject.read_bytes():
+        if pyproject.is_file() and b"[tool.otmigrate" in _read(pyproject):
             return pyproject
+        if (folder / ".git").exists():
+            return None
     return None
 
 
 def load_settings(config_file: Path | None = None, start: Path | None = None) -> Settings:
+    """Settings from `config_file` (given by the user: trusted as given) or the config found from `start`."""
     path = config_file or find_config((start or Path.cwd()).resolve())
     if path is None:
         return Settings()
+    if config_file is None:
+        _check_trusted(path)
+    data = _read(path)
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: invalid TOML: not valid UTF-8 (byte {exc.start})") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        at = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(f"{path}:{at[1] if at else 1}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}:{_deep_line(text)}: invalid TOML: nested too deeply") from None
+    table: Any = document
+    if path.name == "pyproject.toml":
+        tool = document.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}:{_key_line(text, 'tool')}: 'tool' must be a table")
+        table = tool.get("otmigrate", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}:{_key_line(text, 'otmigrate')}: [tool.otmigrate] must be a table")
+    return _settings_from_table(table, path, text)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    table = document.get("tool", {}).get("otmigrate", {}) if path.name == "pyproject.toml" else document
-    return _settings_from_table(table, path)
+        raise ConfigError(f"{path}:1: cannot read: {exc.strerror or exc}") from None
 
 
-def _settings_from_table(table: dict[str, Any], path: Path) -> Settings:
+def _check_trusted(path: Path) -> None:
+    info = path.stat()
+    if info.st_uid not in (os.geteuid(), 0):
+        raise ConfigError(
+            f"{path}:1: owned by another user (uid {info.st_uid}); not trusted (pass --config to use it)"
+        )
+    if info.st_mode & stat.S_IWOTH:
+        raise ConfigError(f"{path}:1: writable by every user; not trusted (pass --config to use it)")
+
+
+def _key_line(text: str, key: str) -> int:
+    """The line where `key` is set (`key = ...`, `"key" = ...` or `[...key]`), else 1."""
+    pattern = re.compile(rf'^\s*(\[[^\]]*)?"?{re.escape(key)}"?\s*[=\]]', re.MULTILINE)
+    found = pattern.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else 1
+
+
+def _deep_line(text: str) -> int:
+    """The line where brackets first nest deeper than any real config does."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        for char in line:
+            depth += (char in "[{") - (char in "]}")
+            if depth > 100:
+                return number
+    return 1
+
+
+def repository_top(folder: Path) -> Path | None:
+    """The top of the git work tree holding `folder` (the nearest folder with a `.git` entry)."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def _settings_from_table(table: dict[str, Any], path: Path, text: str) -> Settings:
     settings = Settings(root=path.parent.resolve(), config_file=path)
     for key, value in table.items():
+        where = f"{path}:{_key_line(text, key)}"
         if key not in _KEYS:
-            raise ConfigError(f"{path}: unknown key '{key}' (known: {', '.join(sorted(_KEYS))})")
+            raise ConfigError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(_KEYS))})")
         if key in _LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{path}: '{key}' must be a list of strings")
+                raise ConfigError(f"{where}: '{key}' must be a list of strings")
             if key == "rules":
-                value = [(settings.root / v).resolve() for v in value]
+                value = [_rule_dir(settings.root, v, where) for v in value]
             unknown = [v for v in value if v not in PROPAGATORS] if key == "propagators" else []
             if unknown:
                 raise ConfigError(
-                    f"{path}: unknown propagator '{unknown[0]}' (known: {', '.join(PROPAGATORS)})"
+                    f"{where}: unknown propagator '{unknown[0]}' (known: {', '.join(PROPAGATORS)})"
                 )
         elif key == "lint":
             if not isinstance(value, dict):
-                raise ConfigError(f"{path}: 'lint' must be a table")
+                raise ConfigError(f"{where}: 'lint' must be a table")
         elif key == "max-file-size":
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ConfigError(f"{path}: 'max-file-size' must be a positive number of bytes")
+                raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes")
         elif key == "js-root-spans":
             if not isinstance(value, bool):
-                raise ConfigError(f"{path}: 'js-root-spans' must be true or false")
+                raise ConfigError(f"{where}: 'js-root-spans' must be true or false")
         elif not isinstance(value, str):
-            raise ConfigError(f"{path}: '{key}' must be a string")
+            raise ConfigError(f"{where}: '{key}' must be a string")
         setattr(settings, _KEYS[key].name, value)
     return settings
+
+
+def _rule_dir(root: Path, value: str, where: str) -> Path:
+    """A configured rule directory must lie in the config's own repository (or folder, outside git)."""
+    folder = (root / value).resolve()
+    inside = repository_top(root) or root
+    if not folder.is_relative_to(inside):
+        raise ConfigError(f"{where}: rule directory '{value}' is outside the repository ({inside})")
+    return folder

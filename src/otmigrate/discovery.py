@@ -7,13 +7,14 @@ descends into vendored or installed code.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
 
-from otmigrate.config import Settings
+from otmigrate.config import Settings, repository_top
 from otmigrate.git import run_git
 from otmigrate.languages import Language, language_for
 from otmigrate.sourcefile import TEMP_SUFFIX, is_stale_temp, set_max_file_size
@@ -59,9 +60,7 @@ class _Ignores:
             spec = None
             if gitignore.is_file():
                 try:
-                    spec = pathspec.GitIgnoreSpec.from_lines(
-                        gitignore.read_text(encoding="utf-8").splitlines()
-                    )
+                    spec = _gitignore_spec(gitignore, gitignore.read_text(encoding="utf-8").splitlines())
                 except (OSError, UnicodeDecodeError):
                     spec = None
             self._by_folder[folder] = spec
@@ -91,6 +90,26 @@ class _Ignores:
             if spec is not None and _matches(spec, path, folder, is_dir):
                 return True
         return False
+
+
+def _gitignore_spec(path: Path, lines: list[str]) -> pathspec.PathSpec:
+    """The patterns of a .gitignore; a line that is not a valid pattern matches nothing, as in git, and
+    is reported once."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:
+        valid = []
+        for number, line in enumerate(lines, 1):
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line])
+            except ValueError:
+                print(
+                    f"otmigrate: {path}:{number}: invalid pattern {line!r}; ignored, as git does",
+                    file=sys.stderr,
+                )
+            else:
+                valid.append(line)
+        return pathspec.GitIgnoreSpec.from_lines(valid)
 
 
 def _matches(spec: pathspec.PathSpec, path: Path, base: Path, is_dir: bool) -> bool:
@@ -137,14 +156,6 @@ def git_exclude_files(top: Path) -> list[Path]:
     return [f for f in files if f.is_file()]
 
 
-def _repository_top(path: Path) -> Path:
-    """The git work tree containing `path` (so its .gitignore applies), else `path` itself."""
-    for folder in (path, *path.parents):
-        if (folder / ".git").exists():
-            return folder
-    return path
-
-
 def discover(
     paths: list[str],
     settings: Settings,
@@ -170,7 +181,7 @@ def discover(
                 seen.add(absolute)
                 yield candidate
             continue
-        top = _repository_top(absolute)
+        top = repository_top(absolute) or absolute  # its .gitignore files apply from the top
         for folder, dirnames, filenames in os.walk(given):
             folder_path = Path(folder)
             folder_abs = folder_path.resolve()

@@ -99,7 +99,8 @@ def rewrite_paths(
         item = (str(candidate.path), candidate.language.name if candidate.language else None)
         (manifests if manifest_language(candidate.path) else sources).append(item)
     job = _Job(rules, settings, unsafe, build_project(sources, settings))
-    results = [r for r in map_files(_rewrite_item, sources, jobs, _init_worker, (job,)) if r is not None]
+    rewritten = map_files(_rewrite_item, sources, jobs, _init_worker, (job,), on_crash=_crashed)
+    results = [r for r in rewritten if r is not None]
     results += _rewrite_manifests(manifests, sources, results, rules, settings, unsafe, job.project)
     results.sort(key=lambda r: r.path)
     if apply and (before_write is None or before_write(results)):
@@ -256,6 +257,10 @@ def _rewrite_item(item: tuple[str, str | None]) -> FileRewrite | None:
     path, language_name = Path(item[0]), item[1]
     language = LANGUAGES[language_name].for_path(path) if language_name else None
     return rewrite_file(path, language, job.rules, job.settings, unsafe=job.unsafe, project=job.project)
+
+
+def _crashed(item: tuple[str, str | None], reason: str) -> FileRewrite:
+    return FileRewrite(os.path.relpath(item[0]), error=reason)
 
 
 def rewrite_file(

@@ -111,6 +111,12 @@ class Rule:
         return f"{self.path}:{self.line}"
 
 
+def external_rule_files(rules: list[Rule]) -> list[Path]:
+    """The rule files a run loaded from outside the bundle: their `fix:` writes into the user's code."""
+    bundle = bundled_rules_dir().resolve()
+    return sorted({r.path for r in rules if not r.path.resolve().is_relative_to(bundle)})
+
+
 def bundled_rules_dir() -> Path:
     """Rules ship inside the wheel as otmigrate/rules; in a source checkout they are at the top."""
     installed = Path(__file__).parent / "rules"
@@ -137,6 +143,9 @@ def load_rules(extra_dirs: list[Path] | None = None, *, bundled: bool = True) ->
 
 
 def load_rule_file(path: Path) -> list[Rule]:
+    """The rules in one YAML file. A hostile file (recursive or exploding aliases, deep nesting, Python
+    tags, wrong types) is a RuleFileError naming its line, never a crash: the node graph is checked
+    before anything is built from it."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -148,14 +157,21 @@ def load_rule_file(path: Path) -> list[Rule]:
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise RuleFileError(f"{path}:{line}: invalid YAML: {problem}") from None
+    except RecursionError:
+        raise RuleFileError(f"{path}:1: invalid YAML: nested too deeply") from None
     rules = []
     for node in nodes:
         if node is None:
             continue
         line = node.start_mark.line + 1
+        _check_node_graph(node, path)
         if not isinstance(node, yaml.MappingNode):
             raise RuleFileError(f"{path}:{line}: a rule must be a mapping")
-        data = yaml.SafeLoader(text).construct_document(node)
+        try:
+            data = yaml.SafeLoader(text).construct_document(node)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or node.start_mark
+            raise RuleFileError(f"{path}:{mark.line + 1}: {getattr(exc, 'problem', exc)}") from None
         key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
         for key, value in node.value:
             if getattr(key, "value", None) == "metadata" and isinstance(value, yaml.MappingNode):
@@ -187,6 +203,43 @@ def _lift_metadata(data: dict[str, Any], path: Path, line: int, key_lines: dict[
         if key in data:
             raise RuleFileError(f"{where}: '{key}' is both at the top level and under 'metadata'")
     return {**{k: v for k, v in data.items() if k != "metadata"}, **metadata}
+
+
+_MAX_YAML_NODES = 20_000  # with aliases expanded; the largest bundled rule has a few hundred
+_MAX_YAML_DEPTH = 64
+
+
+def _check_node_graph(root: yaml.Node, path: Path) -> None:
+    """Walk the composed YAML as it would be built (aliases expanded), without recursion: refuse a cycle,
+    an expansion past _MAX_YAML_NODES, nesting past _MAX_YAML_DEPTH and any non-standard tag."""
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
+    seen = 0
+    while stack:
+        node, depth, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(node))
+            continue
+        line = node.start_mark.line + 1
+        if id(node) in on_path:
+            raise RuleFileError(f"{path}:{line}: recursive YAML alias")
+        seen += 1
+        if seen > _MAX_YAML_NODES:
+            raise RuleFileError(
+                f"{path}:1: too many YAML nodes once aliases are expanded (> {_MAX_YAML_NODES:,})"
+            )
+        if depth > _MAX_YAML_DEPTH:
+            raise RuleFileError(f"{path}:{line}: invalid YAML: nested too deeply")
+        if not node.tag.startswith("tag:yaml.org,2002:") or "python/" in node.tag:
+            raise RuleFileError(f"{path}:{line}: unsupported YAML tag '{node.tag}'")
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        on_path.add(id(node))
+        stack.append((node, depth, True))
+        children = (
+            node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+        )
+        stack.extend((child, depth + 1, False) for child in reversed(children))
 
 
 def _build_rule(data: dict[str, Any], path: Path, line: int, key_lines: dict[str, int]) -> Rule:
@@ -228,6 +281,16 @@ def _build_rule(data: dict[str, Any], path: Path, line: int, key_lines: dict[str
     imports = data.get("imports", [])
     if not isinstance(imports, list) or not all(isinstance(i, str) for i in imports):
         raise fail("imports", "'imports' must be a list of strings ('module:name' or 'module')")
+    for key in ("symbol", "note", "url"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise fail(key, f"'{key}' must be a string")
+    for key in ("constraints", "transform", "utils"):
+        if key in data and not isinstance(data[key], dict):
+            raise fail(key, f"'{key}' must be a mapping")
+    for key in ("rule", "constraints", "utils"):
+        problem = _pattern_problem(data.get(key))
+        if problem is not None:
+            raise fail(key, problem)
     config = {key: data[key] for key in ("rule", "constraints", "transform", "utils") if key in data}
     if language.name == "go":
         config = _wrap_go_expressions(config)
@@ -249,6 +312,26 @@ def _build_rule(data: dict[str, Any], path: Path, line: int, key_lines: dict[str
     )
     rule.examples = _build_examples(data.get("examples"), rule, fail, key_lines)
     return rule
+
+
+def _pattern_problem(node: Any) -> str | None:
+    """What is wrong with the first `pattern:` that is neither a string nor {context: string, ...}."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if key == "pattern":
+                    if isinstance(value, dict):
+                        if not isinstance(value.get("context"), str):
+                            return "a 'pattern' mapping needs 'context' (a string of code)"
+                    elif not isinstance(value, str):
+                        return f"'pattern' must be a string of code, not {type(value).__name__}"
+                else:
+                    stack.append(value)
+    return None
 
 
 _GO_STATEMENT = re.compile(r"^\s*(defer|go|if|for|return|func|switch|select|var|const)\b|:=|^[^(]*=")

@@ -63,16 +63,19 @@ def scan_paths(
     """The files with legacy usage (or a read error), and how many source files were looked at."""
     items = [(str(c.path), c.language.name) for c in discover(paths, settings) if c.language is not None]
     project = build_project(list(items), settings)
-    results = [
-        r
-        for r in map_files(_scan_item, items, jobs, _init_worker, (rules, project, settings))
-        if r is not None
-    ]
+    scanned = map_files(
+        _scan_item, items, jobs, _init_worker, (rules, project, settings), on_crash=_crashed
+    )
+    results = [r for r in scanned if r is not None]
     return results, len(items)
 
 
 def _scan_item(item: tuple[str, str]) -> FileScan | None:
     return scan_file(Path(item[0]), item[1], _RULES, _PROJECT[0], _SETTINGS[0])
+
+
+def _crashed(item: tuple[str, str], reason: str) -> FileScan:
+    return FileScan(os.path.relpath(item[0]), item[1], error=reason)
 
 
 def scan_file(

@@ -190,6 +190,10 @@ def _lint_source(source: SourceFile, path: str, language: str) -> FileResult:
             found = _added_since(options.new_from_rev, source, path, language, found, config)
     except (LintSyntaxError, SourceError, baselines.BaselineError) as exc:
         return FileResult(error=str(exc), checked=True)
+    except (RecursionError, MemoryError) as exc:  # one file the analysis cannot hold costs that file only
+        from otmigrate.pool import crash_reason
+
+        return FileResult(error=f"{os.path.relpath(file)}: {crash_reason(exc)}", checked=True)
     return FileResult(found, text.splitlines() if found else [], None, True, fixed)
 
 

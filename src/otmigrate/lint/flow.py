@@ -13,7 +13,9 @@ A Go `panic`/`os.Exit`/`goto` ends the path without a report.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ast_grep_py import SgNode
 
@@ -78,55 +80,82 @@ class Leaf:
     node: SgNode
 
 
+# Lowering and analysis recurse as deep as the code nests, which real code can take past Python's stack
+# (a span in a function with hundreds of nested blocks). So each recursive step is a generator that
+# yields the step it needs done and receives its result: `_run` drives them with a heap stack.
+Step = Generator[Any, Any, Any]
+
+
+def _run(step: Step) -> Any:
+    """The value `step` returns, running every step it yields (and theirs) without recursion."""
+    stack, value = [step], None
+    while stack:
+        try:
+            wanted = stack[-1].send(value)
+        except StopIteration as done:
+            stack.pop()
+            value = done.value
+            continue
+        stack.append(wanted)
+        value = None
+    return value
+
+
 # ---------------------------------------------------------------- lowering
 
 
 def lower(body: SgNode, language: str) -> Block:
-    return {"python": _py_block, "go": _go_block, "javascript": _js_block}[language](body)
+    return _run({"python": _py_block, "go": _go_block, "javascript": _js_block}[language](body))
 
 
-def _py_block(node: SgNode | None) -> Block:
+def _py_block(node: SgNode | None) -> Step:
     if node is None:
         return Block([])
-    return Block([_py_stmt(s) for s in named(node)], node)
+    items = []
+    for statement in named(node):
+        items.append((yield _py_stmt(statement)))
+    return Block(items, node)
 
 
-def _py_stmt(s: SgNode):
+def _py_stmt(s: SgNode) -> Step:
     k = s.kind()
     if k == "if_statement":
-        arms, exhaustive = [_py_block(s.field("consequence"))], False
+        arms, exhaustive = [(yield _py_block(s.field("consequence")))], False
         for alt in named(s):
             if alt.kind() == "elif_clause":
-                arms.append(_py_block(alt.field("consequence")))
+                arms.append((yield _py_block(alt.field("consequence"))))
             elif alt.kind() == "else_clause":
-                arms.append(_py_block(alt.field("body")))
+                arms.append((yield _py_block(alt.field("body"))))
                 exhaustive = True
         return Block([Leaf(s.field("condition")), Branch(arms, exhaustive)], s)
     if k in ("for_statement", "while_statement"):
         cond = s.field("condition")
         infinite = k == "while_statement" and cond is not None and cond.text() == "True"
-        items = [Loop(_py_block(s.field("body")), infinite)]
+        items = [Loop((yield _py_block(s.field("body"))), infinite)]
         alt = s.field("alternative")
         if alt is not None:
-            items.append(_py_block(alt.field("body")))
+            items.append((yield _py_block(alt.field("body"))))
         return Block(items, s)
     if k == "try_statement":
         handlers, orelse, final = [], None, None
         for c in named(s):
             if c.kind() == "except_clause":
-                handlers.append(_py_block(next((b for b in named(c) if b.kind() == "block"), None)))
+                handlers.append((yield _py_block(next((b for b in named(c) if b.kind() == "block"), None))))
             elif c.kind() == "else_clause":
-                orelse = _py_block(c.field("body"))
+                orelse = yield _py_block(c.field("body"))
             elif c.kind() == "finally_clause":
-                final = _py_block(next((b for b in named(c) if b.kind() == "block"), None))
-        return Try(_py_block(s.field("body")), handlers, orelse, final)
+                final = yield _py_block(next((b for b in named(c) if b.kind() == "block"), None))
+        return Try((yield _py_block(s.field("body"))), handlers, orelse, final)
     if k == "with_statement":
         clause = next((c for c in named(s) if c.kind() == "with_clause"), s)
-        return With(clause, _py_block(s.field("body")))
+        return With(clause, (yield _py_block(s.field("body"))))
     if k == "match_statement":
         body = s.field("body")
         cases = [c for c in named(body)] if body is not None else []
-        arms = [_py_block(c.field("consequence")) for c in cases if c.kind() == "case_clause"]
+        arms = []
+        for case in cases:
+            if case.kind() == "case_clause":
+                arms.append((yield _py_block(case.field("consequence"))))
         exhaustive = any(c.text().startswith("case _") for c in cases)
         return Branch(arms, exhaustive)
     if k == "return_statement":
@@ -147,28 +176,33 @@ def _go_statements(node: SgNode | None) -> list[SgNode]:
     return out
 
 
-def _go_block(node: SgNode | None) -> Block:
-    return Block([_go_stmt(s) for s in _go_statements(node)], node)
+def _go_block(node: SgNode | None) -> Step:
+    items = []
+    for statement in _go_statements(node):
+        items.append((yield _go_stmt(statement)))
+    return Block(items, node)
 
 
 _GO_NORETURN = ("panic(", "log.Fatal", "os.Exit(", "log.Panic")
 
 
-def _go_stmt(s: SgNode):
+def _go_stmt(s: SgNode) -> Step:
     k = s.kind()
     if k == "if_statement":
         items = []
         if s.field("initializer") is not None:
             items.append(Leaf(s.field("initializer")))
-        arms = [_go_block(s.field("consequence"))]
+        arms = [(yield _go_block(s.field("consequence")))]
         alt = s.field("alternative")
         if alt is not None:
-            arms.append(_go_block(alt) if alt.kind() == "block" else Block([_go_stmt(alt)], alt))
+            arms.append(
+                (yield _go_block(alt)) if alt.kind() == "block" else Block([(yield _go_stmt(alt))], alt)
+            )
         items.append(Branch(arms, alt is not None))
         return Block(items, s)
     if k == "for_statement":
         header = [c for c in named(s) if c.kind() != "block"]
-        return Loop(_go_block(s.field("body")), infinite=not header)
+        return Loop((yield _go_block(s.field("body"))), infinite=not header)
     if k in ("expression_switch_statement", "type_switch_statement", "select_statement"):
         arms, exhaustive = [], False
         for case in named(s):
@@ -184,13 +218,16 @@ def _go_stmt(s: SgNode):
                 flat = []
                 for c in stmts:
                     flat.extend(named(c) if c.kind() == "statement_list" else [c])
-                arms.append(Block([_go_stmt(c) for c in flat], case))
+                lowered = []
+                for c in flat:
+                    lowered.append((yield _go_stmt(c)))
+                arms.append(Block(lowered, case))
         return Branch(arms, exhaustive, is_switch=True)
     if k == "block":
-        return _go_block(s)
+        return (yield _go_block(s))
     if k == "labeled_statement":
         inner = [c for c in named(s) if c.kind() != "label_name"]
-        return _go_stmt(inner[0]) if inner else Leaf(s)
+        return (yield _go_stmt(inner[0])) if inner else Leaf(s)
     if k == "return_statement":
         return Exit(s, "return")
     if k == "goto_statement":
@@ -204,12 +241,15 @@ def _go_stmt(s: SgNode):
     return Leaf(s)
 
 
-def _js_block(node: SgNode | None) -> Block:
+def _js_block(node: SgNode | None) -> Step:
     if node is None:
         return Block([])
     if node.kind() != "statement_block":
-        return Block([_js_stmt(node)], node)
-    return Block([_js_stmt(s) for s in named(node)], node)
+        return Block([(yield _js_stmt(node))], node)
+    items = []
+    for statement in named(node):
+        items.append((yield _js_stmt(statement)))
+    return Block(items, node)
 
 
 # Array methods that call their callback before they return: a `throw` in the callback leaves the caller.
@@ -244,34 +284,34 @@ def _js_catches(node: SgNode, throw: SgNode) -> bool:
     )
 
 
-def _js_stmt(s: SgNode):
+def _js_stmt(s: SgNode) -> Step:
     k = s.kind()
     if k in ("expression_statement", "lexical_declaration", "variable_declaration") and "throw" in s.text():
         throw = _js_callback_throw(s)
         if throw is not None:
             return Block([Leaf(s), Branch([Block([Exit(throw, "raise")])], exhaustive=False)], s)
     if k == "statement_block":
-        return _js_block(s)
+        return (yield _js_block(s))
     if k == "if_statement":
-        arms = [_js_block(s.field("consequence"))]
+        arms = [(yield _js_block(s.field("consequence")))]
         alt = s.field("alternative")
         if alt is not None:
             inner = named(alt)
-            arms.append(_js_block(inner[0]) if inner else Block([]))
+            arms.append((yield _js_block(inner[0])) if inner else Block([]))
         return Block([Leaf(s.field("condition")), Branch(arms, alt is not None)], s)
     if k in ("for_statement", "for_in_statement", "while_statement", "do_statement"):
         cond = s.field("condition")
         infinite = (k == "while_statement" and cond is not None and cond.text().strip("()") == "true") or (
             k == "for_statement" and cond is not None and cond.text().strip() == ";"
         )
-        return Loop(_js_block(s.field("body")), infinite)
+        return Loop((yield _js_block(s.field("body"))), infinite)
     if k == "try_statement":
         handler, final = s.field("handler"), s.field("finalizer")
         return Try(
-            _js_block(s.field("body")),
-            [_js_block(handler.field("body"))] if handler is not None else [],
+            (yield _js_block(s.field("body"))),
+            [(yield _js_block(handler.field("body")))] if handler is not None else [],
             None,
-            _js_block(final.field("body")) if final is not None else None,
+            (yield _js_block(final.field("body"))) if final is not None else None,
         )
     if k == "switch_statement":
         body = s.field("body")
@@ -279,12 +319,15 @@ def _js_stmt(s: SgNode):
         for case in named(body) if body is not None else []:
             exhaustive = exhaustive or case.kind() == "switch_default"
             value = case.field("value")
-            stmts = [c for c in named(case) if value is None or c != value]
-            arms.append(Block([_js_stmt(c) for c in stmts], case))
+            lowered = []
+            for c in named(case):
+                if value is None or c != value:
+                    lowered.append((yield _js_stmt(c)))
+            arms.append(Block(lowered, case))
         return Branch(arms, exhaustive, is_switch=True)
     if k == "labeled_statement":
         body = s.field("body")
-        return _js_stmt(body) if body is not None else Leaf(s)
+        return (yield _js_stmt(body)) if body is not None else Leaf(s)
     if k == "return_statement":
         return Exit(s, "return")
     if k == "throw_statement":
@@ -334,26 +377,26 @@ class Engine:
         self.catching = 0  # inside a try body with handlers: a raise goes to the handler, not out
 
     def run(self, body: Block, fn_node: SgNode, start: State) -> None:
-        out = self.block(body, start, guarded=False)
+        out = _run(self.block(body, start, guarded=False))
         if out:
             self.t.on_exit(fn_node, "end", out, False)
 
-    def block(self, b: Block, s: State, guarded: bool) -> State:
+    def block(self, b: Block, s: State, guarded: bool) -> Step:
         for item in b.items:
             if not s:
                 break
-            s = self.item(item, s, guarded)
+            s = yield self.item(item, s, guarded)
             for acc in self.seen:
                 acc.update(s)
         if s:
             s = self.t.on_block_end(b, s)
         return s
 
-    def item(self, it, s: State, guarded: bool) -> State:
+    def item(self, it, s: State, guarded: bool) -> Step:
         if isinstance(it, Leaf):
             return self.t.transfer(it.node, s) if it.node is not None else s
         if isinstance(it, Block):
-            return self.block(it, s, guarded)
+            return (yield self.block(it, s, guarded))
         if isinstance(it, Defer):  # runs at every later exit: only whether it ends the resource matters
             return release(s) if self.t.defer_releases(it.node) else s
         if isinstance(it, Exit):
@@ -370,7 +413,7 @@ class Engine:
                 self.frames.append(_Frame())
             out = set()
             for arm in it.arms:
-                out |= self.block(arm, s, guarded)
+                out |= yield self.block(arm, s, guarded)
             if not it.exhaustive:
                 out |= s
             if it.is_switch:
@@ -384,7 +427,7 @@ class Engine:
             frame = _Frame()
             for _ in range(4):
                 self.frames.append(frame)
-                out = self.block(it.body, entry, guarded)
+                out = yield self.block(it.body, entry, guarded)
                 self.frames.pop()
                 new_entry = entry | out | frozenset(frame.continues)
                 if new_entry == entry:
@@ -392,30 +435,30 @@ class Engine:
                 entry = new_entry
             return frozenset(frame.breaks) if it.infinite else entry | frozenset(frame.breaks)
         if isinstance(it, Try):
-            final_releases = it.final is not None and OPEN not in _probe(self.t, it.final)
+            final_releases = it.final is not None and OPEN not in (yield _probe(self.t, it.final))
             inner_guard = guarded or final_releases
             self.seen.append(set(s))
             self.catching += bool(it.handlers)
-            out = set(self.block(it.body, s, inner_guard))
+            out = set((yield self.block(it.body, s, inner_guard)))
             self.catching -= bool(it.handlers)
             during = frozenset(self.seen.pop())
             if it.orelse is not None and out:
-                out = set(self.block(it.orelse, frozenset(out), inner_guard))
+                out = set((yield self.block(it.orelse, frozenset(out), inner_guard)))
             for h in it.handlers:
-                out |= self.block(h, during, inner_guard)
+                out |= yield self.block(h, during, inner_guard)
             result = frozenset(out)
-            if it.final is not None:
-                result = self.block(it.final, result, guarded) if result else result
+            if it.final is not None and result:
+                result = yield self.block(it.final, result, guarded)
             return result
         if isinstance(it, With):
             releases = self.t.with_releases(it.items)
             s = self.t.transfer(it.items, s)
-            out = self.block(it.body, s, guarded or releases)
+            out = yield self.block(it.body, s, guarded or releases)
             return release(out) if releases else out
         raise TypeError(it)
 
 
-def _probe(tracker: Tracker, block: Block) -> State:
+def _probe(tracker: Tracker, block: Block) -> Step:
     """Run a block from an open state without reporting: does it end the resource on every path?"""
 
     class Quiet(Tracker):

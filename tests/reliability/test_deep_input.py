@@ -10,12 +10,12 @@ GO_HEAD = 'package svc\n\nimport opentracing "github.com/opentracing/opentracing
 
 
 def _nested_go(depth: int) -> str:
-    opening = "".join("\t" * (i + 1) + "if x > %d {\n" % i for i in range(depth))
+    opening = "".join("\t" * (i + 1) + f"if x > {i} {{\n" for i in range(depth))
     closing = "".join("\t" * (i + 1) + "}\n" for i in reversed(range(depth)))
     return (
         GO_HEAD + "func Work(x int) {\n"
         '\tspan := opentracing.StartSpan("work")\n'
-        + opening.replace("\t" * (depth + 1), "\t", 0)
+        + opening
         + "\t" * (depth + 1)
         + "return\n"
         + closing

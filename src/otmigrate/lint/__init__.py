@@ -193,7 +193,7 @@ def _lint_source(source: SourceFile, path: str, language: str) -> FileResult:
     except (RecursionError, MemoryError) as exc:  # one file the analysis cannot hold costs that file only
         from otmigrate.pool import crash_reason
 
-        return FileResult(error=f"{os.path.relpath(file)}: {crash_reason(exc)}", checked=True)
+        return FileResult(error=f"{path}: {crash_reason(exc)}", checked=True)
     return FileResult(found, text.splitlines() if found else [], None, True, fixed)
 
 

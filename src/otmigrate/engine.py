@@ -156,6 +156,10 @@ def rewrite_source(
                     _anchor(anchors, changes, ctx.source)
         except Exception as exc:  # a transform's bug must cost one file, never the run
             _anchor(anchors, changes, current)
+            broken = syntax_error(ctx.source, language) if ctx.source != text else None
+            if broken is not None:  # it failed on what an earlier pass made of the file: say that
+                problem = in_original_lines(broken, ctx.source, text)
+                return outcome(text, f"the rewritten file would not parse ({problem}); not rewritten")
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return outcome(text, f"a transform failed ({type(exc).__name__}: {reason}); not rewritten")
         if new == current:
@@ -166,6 +170,7 @@ def rewrite_source(
     if current != text:
         problem = syntax_error(current, language)
         if problem is not None:
+            problem = in_original_lines(problem, current, text)
             return outcome(text, f"the rewritten file would not parse ({problem}); not rewritten")
     return outcome(current)
 
@@ -191,6 +196,22 @@ def _reanchor(changes: list[Change], anchors: list[str], original: str) -> list[
         index = min(max(change.line - 1, 0), len(mapped) - 1)
         out.append(replace(change, line=mapped[index]))
     return out
+
+
+_LINE_REFERENCE = re.compile(r"\bline (\d+)|^(\d+)(?=:\d+:)")
+
+
+def in_original_lines(problem: str, derived: str, original: str) -> str:
+    """`problem`, about a line of the rewritten text (`line N`, or gofmt's `N:C:`), told as the line of the
+    user's file it came from: a refused file's error points at code the user can find."""
+    mapped = line_map(derived, original)
+
+    def user_line(found: re.Match[str]) -> str:
+        number = int(found.group(1) or found.group(2))
+        line = mapped[min(max(number - 1, 0), len(mapped) - 1)]
+        return f"line {line}" if found.group(1) else str(line)
+
+    return _LINE_REFERENCE.sub(user_line, problem, count=1)
 
 
 def line_map(derived: str, original: str) -> list[int]:

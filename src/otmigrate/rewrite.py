@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from otmigrate.blindspots import hidden_legacy_import
 from otmigrate.config import Settings
 from otmigrate.diffs import unified_diff
 from otmigrate.discovery import discover
-from otmigrate.engine import Change, rewrite_source
+from otmigrate.engine import Change, in_original_lines, rewrite_source
 from otmigrate.git import run_git, safe_git_options
 from otmigrate.languages import LANGUAGES, Language
 from otmigrate.manifests import imports_below_manifests, manifest_language, manifest_rule_id
@@ -296,6 +297,9 @@ def rewrite_file(
         return None
     outcome.source = source
     outcome.original = outcome.result = source.text
+    outcome.error = hidden_legacy_import(source.text, language.name) if language is not None else None
+    if outcome.error is not None:
+        return outcome
     if language is not None and (in_scope or language.mentions_tracing(source.raw)):
         model = project.model(language.name) if project is not None else None
         result = rewrite_source(
@@ -345,7 +349,10 @@ def _refuse_if_destructive(outcome: FileRewrite, language: Language) -> None:
         if outcome.original.strip() and not outcome.result.strip():
             outcome.error = "the rewrite would empty the file; not rewritten"
         elif language.name == "go":
-            outcome.error = _gofmt_problem(outcome.result)
+            problem = _gofmt_problem(outcome.result)
+            if problem is not None:
+                problem = in_original_lines(problem, outcome.result, outcome.original)
+                outcome.error = f"gofmt rejects the rewritten file ({problem}); not rewritten"
     if outcome.error is not None:
         outcome.result = outcome.original
         outcome.changes = []
@@ -365,5 +372,4 @@ def _gofmt_problem(text: str) -> str | None:
     if done.returncode == 0:
         return None
     first = done.stderr.decode("utf-8", "replace").strip().splitlines()
-    detail = first[0].removeprefix("<standard input>:") if first else f"exit {done.returncode}"
-    return f"gofmt rejects the rewritten file ({detail}); not rewritten"
+    return first[0].removeprefix("<standard input>:") if first else f"exit {done.returncode}"

@@ -18,6 +18,7 @@ from typing import Any
 
 from ast_grep_py import SgRoot
 
+from otmigrate.blindspots import hidden_legacy_import
 from otmigrate.config import Settings
 from otmigrate.discovery import discover
 from otmigrate.engine import Change, find_bindings, rewrite_source, syntax_error
@@ -96,6 +97,9 @@ def scan_file(
     if source is None:
         return None
     text = source.text
+    hidden = hidden_legacy_import(text, language_name)
+    if hidden is not None:
+        return FileScan(display, language_name, error=hidden)
     problem = syntax_error(text, language)
     if problem is not None:
         return FileScan(display, language_name, error=problem)

@@ -172,11 +172,15 @@ def lint_stdin(name: str, data: bytes, language: str) -> FileResult:
 
 
 def _lint_source(source: SourceFile, path: str, language: str) -> FileResult:
+    from otmigrate.blindspots import hidden_legacy_import
     from otmigrate.lint import baseline as baselines
     from otmigrate.sourcefile import SourceError, write_atomic
 
     options, config = _worker_setup
     text = source.text
+    hidden = hidden_legacy_import(text, language)
+    if hidden is not None:
+        return FileResult(error=f"{path}: {hidden}", checked=True)
     try:
         found = analyze(path, text, language, config)
         fixes = [f.fix for f in found if f.fix] if options.fix else []

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from otmigrate.config import Settings
+from otmigrate.sourcefile import SourceError, read_bytes
 
 MIGRATED_LIBRARIES = ("opentracing", "jaeger_client", "py_zipkin")
 # OpenTracing tracer implementations this tool has no migration for: tracers made by them stay.
@@ -103,15 +104,15 @@ def build(paths: list[Path], settings: Settings | None = None) -> PythonProject:
     others: list[Path] = []  # files that mention no legacy library: callers of helpers, maybe
     for path in resolved:
         try:
-            data = path.read_bytes()
-        except OSError:
-            continue
+            data = read_bytes(path)  # only regular files under the size limit (never a FIFO)
+        except SourceError:
+            continue  # the file's own read reports it
         if not any(name.encode() in data for name in MIGRATED_LIBRARIES):
             others.append(path)
             continue
         try:
             tree = ast.parse(data, str(path))
-        except (SyntaxError, ValueError, RecursionError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         indexed = _index(path, tree, root)
         if indexed is not None:

@@ -75,20 +75,6 @@ def _contained(work: Callable[[Item], Result], on_crash: Callable[[Item, str], R
         return on_crash(item, crash_reason(exc))
 
 
-def crash_reason(exc: BaseException) -> str:
-    """The one-line reason for a file whose analysis ran out of stack or memory."""
-    if isinstance(exc, RecursionError):
-        return "nested too deeply to analyse (RecursionError); not processed"
-    return "too large to analyse (out of memory); not processed"
-
-
-def _contained(work: Callable[[Item], Result], on_crash: Callable[[Item, str], Result], item: Item) -> Result:
-    try:
-        return work(item)
-    except (RecursionError, MemoryError) as exc:
-        return on_crash(item, crash_reason(exc))
-
-
 def _start_worker(parent: int, initializer: Callable[..., None], *initargs: Any) -> None:
     """Ctrl-C reaches the whole process group; it is the main process's to handle (a worker taking it
     would print a traceback of its own). The worker dies with the main process."""

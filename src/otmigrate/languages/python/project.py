@@ -188,11 +188,11 @@ def _hold_helpers_with_unmigrated_callers(files: dict[Path, _File], others: list
     names = {name.encode() for f in by_module.values() for name in f.helpers}
     for path in others if names else []:
         try:
-            data = path.read_bytes()
+            data = read_bytes(path)
             if not any(name in data for name in names):
                 continue
             tree = ast.parse(data, str(path))
-        except (OSError, SyntaxError, ValueError, RecursionError):
+        except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for helper, line in _helper_uses(tree, path, by_module):
             shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name

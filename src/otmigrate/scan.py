@@ -64,9 +64,7 @@ def scan_paths(
     """The files with legacy usage (or a read error), and how many source files were looked at."""
     items = [(str(c.path), c.language.name) for c in discover(paths, settings) if c.language is not None]
     project = build_project(list(items), settings)
-    scanned = map_files(
-        _scan_item, items, jobs, _init_worker, (rules, project, settings), on_crash=_crashed
-    )
+    scanned = map_files(_scan_item, items, jobs, _init_worker, (rules, project, settings), on_crash=_crashed)
     results = [r for r in scanned if r is not None]
     return results, len(items)
 

@@ -393,7 +393,7 @@ def rewrite(
     else:
         rewrite_report(results, output_format, apply, sys.stdout, verification)
     if report_file is not None:
-        _write_report(results, settings, apply, report_file)
+        _write_report(results, settings, apply, report_file, verification)
     pending = any(r.changed and not r.written for r in results) and not exit_zero
     broken = verification is not None and not verification.ok
     sys.exit(EXIT_FINDINGS if pending or broken or any(r.error for r in results) else EXIT_CLEAN)
@@ -580,11 +580,13 @@ def rules_show(rule_id: str, rule_dirs: tuple[Path, ...]) -> None:
                 click.echo(f"  {label}:\n" + "".join(f"    {line}\n" for line in code.splitlines()))
 
 
-def _write_report(results: list[Any], settings: Any, applied: bool, destination: Path) -> None:
+def _write_report(
+    results: list[Any], settings: Any, applied: bool, destination: Path, verification: Any
+) -> None:
     from otmigrate import report
 
     try:
-        report.write(report.build(results, settings, applied), destination)
+        report.write(report.build(results, settings, applied, verification), destination)
     except OSError as exc:
         _fail(f"{destination}: cannot write: {exc.strerror or exc}")
 

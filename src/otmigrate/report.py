@@ -3,8 +3,9 @@
 Per project (the folder of each dependency manifest, else the run's root) and per file: what was
 migrated, bridged, left for a person (the TODO text, linked to its line), held back as unsafe, the lint
 findings on the result, dependency changes, the wire formats the legacy code speaks and the propagator
-set-up chosen for a staged rollout, and a chart of the legacy imports left per library. The HTML file is
-self-contained (inline CSS and SVG, no script, nothing fetched); the Markdown links lines as `path#Lnn`.
+set-up chosen for a staged rollout, what `--verify` found, and a chart of the legacy imports left per
+library. The HTML file is self-contained (inline CSS and SVG, no script, nothing fetched); the Markdown
+links lines as `path#Lnn`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ast_grep_py import SgRoot
 
@@ -23,6 +25,9 @@ from otmigrate.config import Settings
 from otmigrate.engine import find_bindings
 from otmigrate.languages import language_for
 from otmigrate.rewrite import FileRewrite
+
+if TYPE_CHECKING:
+    from otmigrate.verify import Verification
 
 WIRE_FORMATS = {  # what a header name in the legacy code says about the traffic between services
     "Jaeger (uber-trace-id)": re.compile(r"uber-trace-id|uberctx-", re.IGNORECASE),
@@ -57,10 +62,13 @@ class Report:
     legacy_after: Counter[str]
     wire_formats: dict[str, list[str]]  # format → files where it is named
     propagators: list[str] | None
+    verification: Verification | None = None  # `--verify`'s result; None when it did not run
 
 
-def build(results: list[FileRewrite], settings: Settings, applied: bool) -> Report:
-    """Everything the report shows, from the rewrite's results."""
+def build(
+    results: list[FileRewrite], settings: Settings, applied: bool, verification: Verification | None = None
+) -> Report:
+    """Everything the report shows, from the rewrite's results (and `--verify`'s, when it ran)."""
     manifest_folders = sorted(
         {str(Path(r.path).parent) for r in results if any(c.rule.endswith("-manifest") for c in r.changes)},
         key=len,
@@ -93,7 +101,13 @@ def build(results: list[FileRewrite], settings: Settings, applied: bool) -> Repo
         for name in named:
             formats.setdefault(name, []).append(result.path)
     return Report(
-        sorted(projects.values(), key=lambda p: p.root), applied, before, after, formats, settings.propagators
+        sorted(projects.values(), key=lambda p: p.root),
+        applied,
+        before,
+        after,
+        formats,
+        settings.propagators,
+        verification,
     )
 
 
@@ -119,6 +133,19 @@ def _propagator_advice(report: Report) -> list[str]:
         'OpenTelemetry, set `propagators = ["tracecontext", "baggage"]` in [tool.otmigrate]; 3. remove the '
         "legacy propagator packages.",
     ]
+
+
+def _verification_summary(verification: Verification | None) -> str:
+    if verification is None:
+        return "Not run: `otmigrate rewrite --verify` checks the migrated project with its own compiler."
+    uncovered, found = len(verification.uncovered), len(verification.problems)
+    verdict = "passed" if verification.ok else f"{uncovered} error{'s' * (uncovered != 1)} no TODO covers"
+    tools = ", ".join(verification.tools) or "no tool"
+    return f"{verdict} ({found} problem{'s' * (found != 1)} in all; ran: {tools})."
+
+
+def _problem_status(covered: bool, severity: str) -> str:
+    return "under a TODO(otmigrate)" if covered else severity
 
 
 def _state(report: Report) -> str:
@@ -174,6 +201,9 @@ def _html(report: Report) -> str:
                 + f"<td class='{'error' if result.error else ''}'>{e(status)}</td></tr>"
             )
     parts.append("</table>")
+    parts += _html_verification(
+        report.verification, {r.path: anchors[id(r)] for p in report.projects for r in p.files}
+    )
     parts += ["<h2 id='wire'>Wire formats and propagation</h2><ul>"]
     for name, files in sorted(report.wire_formats.items()):
         parts.append(f"<li>{e(name)}: {len(files)} file{'s' if len(files) != 1 else ''}</li>")
@@ -197,6 +227,31 @@ def _html(report: Report) -> str:
             parts.append(_html_file(result, anchors[id(result)], report.applied))
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _html_verification(verification: Verification | None, anchors: dict[str, str]) -> list[str]:
+    """Each problem names its line in the migrated file and links to that file's section."""
+    e = html.escape
+    parts = ["<h2 id='verify'>Verification with the project's own tools</h2>"]
+    parts.append(f"<p>{e(_verification_summary(verification))}</p>")
+    if verification is None:
+        return parts
+    parts += [f"<p>{e(notice)}</p>" for notice in verification.notices]
+    if verification.problems:
+        parts.append(
+            "<table><tr><th>where (migrated file)</th><th>tool</th><th>message</th><th>status</th></tr>"
+        )
+        for problem in verification.problems:
+            where = e(f"{problem.path}:{problem.line}")
+            if problem.path in anchors:
+                where = f"<a href='#{anchors[problem.path]}'>{where}</a>"
+            css = "" if problem.covered else problem.severity
+            parts.append(
+                f"<tr><td>{where}</td><td>{e(problem.tool)}</td><td>{e(problem.message)}</td>"
+                f"<td class='{css}'>{e(_problem_status(problem.covered, problem.severity))}</td></tr>"
+            )
+        parts.append("</table>")
+    return parts
 
 
 def _status(result: FileRewrite, applied: bool) -> str:
@@ -298,6 +353,20 @@ def _markdown(report: Report, destination: Path) -> str:
                 f"| {project.root} | {link(result.path)} | "
                 + " | ".join(str(counts[k] or "") for k in _KINDS)
                 + f" | {_status(result, report.applied)} |"
+            )
+    lines += [
+        "",
+        "## Verification with the project's own tools",
+        "",
+        _verification_summary(report.verification),
+        "",
+    ]
+    if report.verification is not None:
+        lines += [f"- {notice}" for notice in report.verification.notices]
+        for problem in report.verification.problems:
+            status = _problem_status(problem.covered, problem.severity)
+            lines.append(
+                f"- {link(problem.path)} line {problem.line} ({problem.tool}): {problem.message} — {status}"
             )
     lines += ["", "## Wire formats and propagation", ""]
     lines += [f"- {name}: {len(files)} files" for name, files in sorted(report.wire_formats.items())] or [

@@ -134,3 +134,55 @@ def test_the_markdown_report_links_real_lines(demo_reports: Path) -> None:
         if line:
             assert int(line) <= len(path.read_text(encoding="utf-8").split("\n")), (target, line)
     assert "| zipkin | 7 | 0 |" in text
+
+
+PLANTED_RULE = """id: planted-python-break
+language: python
+library: opentracing
+safety: safe
+message: planted break
+rule:
+  pattern: $S.finish()
+fix: finish_it($S)
+examples:
+  - before: "import opentracing\\nspan.finish()\\n"
+    after: "import opentracing\\nfinish_it(span)\\n"
+"""
+
+
+def test_the_report_shows_what_verify_found(tmp_path: Path) -> None:
+    """A break the migration plants (an undefined name) is in both reports, with its tool and line, linked
+    to its file's section; without --verify the report says verification did not run."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text(
+        "import opentracing\n\n\ndef handler():\n"
+        '    span = opentracing.tracer.start_span("w")\n    span.finish()\n'
+    )
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "break.yml").write_text(PLANTED_RULE)
+    command = [sys.executable, "-m", "otmigrate", "rewrite", "--rules", str(rules), "--select", "planted-"]
+    for name in ("verified.html", "verified.md"):
+        done = subprocess.run(
+            [*command, "--verify", "--report", f"../{name}", "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    page = (tmp_path / "verified.html").read_text(encoding="utf-8")
+    links = Links()
+    links.feed(page)
+    assert "verify" in links.ids and {href[1:] for href in links.hrefs} <= links.ids
+    assert "1 error no TODO covers (1 problem in all; ran: compile, pyflakes)" in page
+    assert re.search(r"<a href='#f\d+'>app\.py:6</a></td><td>pyflakes</td><td>[^<]*finish_it", page)
+    markdown = (tmp_path / "verified.md").read_text(encoding="utf-8")
+    assert re.search(r"- \[app\.py\]\(project/app\.py\) line 6 \(pyflakes\): .*finish_it.* — error", markdown)
+
+    done = subprocess.run(
+        [*command, "--report", "../plain.md", "."], cwd=project, capture_output=True, text=True, timeout=300
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "Not run: `otmigrate rewrite --verify`" in (tmp_path / "plain.md").read_text(encoding="utf-8")

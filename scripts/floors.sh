@@ -18,7 +18,6 @@ for line in tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"
 PY
 .venv-floors/bin/python -m pip install --quiet --disable-pip-version-check \
     -r .venv-floors/floors.txt pytest pytest-xdist
-.venv-floors/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . \
-    || .venv-floors/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+.venv-floors/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 .venv-floors/bin/python -m pip check
 .venv-floors/bin/python -m pytest tests/core -q -n 2 -p no:cacheprovider "$@"

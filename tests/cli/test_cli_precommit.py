@@ -134,19 +134,17 @@ def test_the_documented_hook_pair_lets_legacy_files_be_edited_and_stops_new_lega
     assert "OTM901" in refused.value.stdout + refused.value.stderr
 
 
-def test_the_hooks_types_match_the_extensions_otmigrate_reads() -> None:
+def test_the_hooks_select_exactly_the_extensions_otmigrate_reads() -> None:
     import yaml
-    from identify import identify
 
     from otmigrate.languages import LANGUAGES
 
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
-    extensions = [ext for language in LANGUAGES.values() for ext in language.extensions]
+    extensions = {ext for language in LANGUAGES.values() for ext in language.extensions}
     for hook in hooks:
-        types = set(hook["types_or"])
+        selects = re.compile(hook["files"])  # pre-commit matches `files` with re.search on the path
+        assert "types_or" not in hook and "types" not in hook, hook["id"]
         for ext in extensions:  # every file otmigrate reads reaches the hook...
-            if ext in (".mts", ".cts"):  # ...that identify can type at all
-                continue
-            assert identify.tags_from_filename(f"a{ext}") & types, (hook["id"], ext)
-        for tag in types:  # ...and no type brings only files it skips
-            assert any(tag in identify.tags_from_filename(f"a{ext}") for ext in extensions), (hook["id"], tag)
+            assert selects.search(f"src/a{ext}"), (hook["id"], ext)
+        for other in (".pyc", ".json", ".d.ts.map", ".go.txt", ".tsv", ".jsonc", ".md"):  # ...and no other
+            assert not selects.search(f"src/a{other}"), (hook["id"], other)

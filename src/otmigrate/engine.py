@@ -57,6 +57,11 @@ class TransformContext:
     def bindings(self) -> tuple[Binding, ...]:
         return find_bindings(self.language, self.root)
 
+    def with_source(self, source: str, rules: tuple[str, ...] = ()) -> TransformContext:
+        """The same file at a later step (another pass, handler or final pass): what it reports goes to
+        the same change list, its syntax tree is parsed anew."""
+        return replace(self, source=source, rules=rules)
+
     def migrated(self, line: int, rule_id: str, message: str) -> None:
         self.changes.append(Change("migrated", rule_id, line, message))
 
@@ -149,9 +154,7 @@ def rewrite_source(
             new = _one_pass(ctx, rules, handlers, anchors, first=number == 0)
             if new != current:  # final passes are idempotent: `current` has had them already
                 for final in final_passes:
-                    ctx = TransformContext(
-                        new, path, language, settings, unsafe, imports_needed, changes, project=project
-                    )
+                    ctx = ctx.with_source(new)
                     new = final(ctx) or new
                     _anchor(anchors, changes, ctx.source)
         except Exception as exc:  # a transform's bug must cost one file, never the run
@@ -256,17 +259,7 @@ def _one_pass(
     text = _apply(source, edits, ctx)
     _anchor(anchors, ctx.changes, source)
     for name, rule_ids in wanted.items():
-        sub = TransformContext(
-            text,
-            ctx.path,
-            ctx.language,
-            ctx.settings,
-            ctx.unsafe,
-            ctx.imports_needed,
-            ctx.changes,
-            tuple(rule_ids),
-            ctx.project,
-        )
+        sub = ctx.with_source(text, tuple(rule_ids))
         text = handlers[name](sub) or text
         _anchor(anchors, ctx.changes, sub.source)
     return text

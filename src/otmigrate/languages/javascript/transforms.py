@@ -274,29 +274,8 @@ def _migrate_dependent(ctx: TransformContext) -> str | None:
     gets a TODO from the safety net). None when there is nothing to do."""
     source = ctx.source
     for _ in range(8):
-        step = TransformContext(
-            source,
-            ctx.path,
-            ctx.language,
-            ctx.settings,
-            ctx.unsafe,
-            ctx.imports_needed,
-            ctx.changes,
-            ("js-opentracing-span-methods",),
-            ctx.project,
-        )
-        new = migrate_opentracing(step) or source
-        step = TransformContext(
-            new,
-            ctx.path,
-            ctx.language,
-            ctx.settings,
-            ctx.unsafe,
-            ctx.imports_needed,
-            ctx.changes,
-            project=ctx.project,
-        )
-        new = manage_imports(step) or new
+        new = migrate_opentracing(ctx.with_source(source, ("js-opentracing-span-methods",))) or source
+        new = manage_imports(ctx.with_source(new)) or new
         if new == source:
             break
         source = new

@@ -412,7 +412,10 @@ class OpenTracingCalls(cst.CSTTransformer):
         return updated
 
     def _is_span(self, node: cst.BaseExpression) -> bool:
-        """A span by origin (start_span, a with target) or by name (`span`, `request_span`, `self.span`)."""
+        """A span by origin (start_span, a with target, or a start_span call itself, as in
+        `tracer.start_span("x").finish()`) or by name (`span`, `request_span`, `self.span`)."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            return node.func.attr.value == "start_span"
         name = dotted(node)
         return bool(name) and (name in self.span_names or "span" in name.rsplit(".", 1)[-1].lower())
 
@@ -483,6 +486,7 @@ class OpenTracingCalls(cst.CSTTransformer):
             self.report("migrated", original, "span.set_operation_name(n) → span.update_name(n)")
             return updated.with_changes(func=func.with_changes(attr=cst.Name("update_name")))
         if method == "finish" and self._is_span(receiver):
+            self.report("migrated", original, "span.finish() → span.end()")
             when = arg_at(updated, 0, "finish_time")
             end_time = f"end_time={nanoseconds(when.value)}" if when else ""
             return expr(f"{code(receiver)}.end({end_time})")

@@ -50,6 +50,7 @@ RULE_SUBJECTS = (
     ("log_kv", "py-opentracing-span-methods"),
     ("sampling.priority", "py-opentracing-span-methods"),
     ("chained", "py-opentracing-span-methods"),
+    ("finish()", "py-opentracing-span-methods"),
     ("close()", "py-jaeger-tracer-close"),
     ("jaeger", "py-jaeger-config"),
     ("zipkin span", "py-zipkin-span"),

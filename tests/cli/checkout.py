@@ -1,9 +1,27 @@
 """The files a fresh clone of this repository has: what README's and the hooks' tests start from."""
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+COMMAND = [sys.executable, "-m", "otmigrate"]
+
+
+def otmigrate(
+    *args: str, cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """The real command line, run in `cwd` with the test's Python (extra `env` on top of ours)."""
+    return subprocess.run(
+        [*COMMAND, *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def repository_files(prefixes: tuple[str, ...] = ("",)) -> list[str]:

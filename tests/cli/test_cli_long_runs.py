@@ -8,18 +8,16 @@ import re
 import select
 import signal
 import subprocess
-import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
+from checkout import COMMAND
+from checkout import otmigrate as run_otmigrate
 
+otmigrate = partial(run_otmigrate, timeout=300)  # runs over many files
 LEGACY = 'import opentracing\n\n\ndef handler():\n    opentracing.tracer.start_span("work").finish()\n'
-COMMAND = [sys.executable, "-m", "otmigrate"]
-
-
-def otmigrate(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*COMMAND, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def many_files(root: Path, count: int) -> Path:

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from checkout import REPO
+from checkout import REPO, otmigrate
 from PIL import Image
 
 GREY_BAR = (0x8C, 0x95, 0x9F)  # the chart's "before" bars
@@ -162,15 +162,9 @@ def test_the_report_shows_what_verify_found(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "break.yml").write_text(PLANTED_RULE)
-    command = [sys.executable, "-m", "otmigrate", "rewrite", "--rules", str(rules), "--select", "planted-"]
+    planted = ("rewrite", "--rules", str(rules), "--select", "planted-")
     for name in ("verified.html", "verified.md"):
-        done = subprocess.run(
-            [*command, "--verify", "--report", f"../{name}", "."],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = otmigrate(*planted, "--verify", "--report", f"../{name}", ".", cwd=project, timeout=300)
         assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     page = (tmp_path / "verified.html").read_text(encoding="utf-8")
     links = Links()
@@ -181,8 +175,6 @@ def test_the_report_shows_what_verify_found(tmp_path: Path) -> None:
     markdown = (tmp_path / "verified.md").read_text(encoding="utf-8")
     assert re.search(r"- \[app\.py\]\(project/app\.py\) line 6 \(pyflakes\): .*finish_it.* — error", markdown)
 
-    done = subprocess.run(
-        [*command, "--report", "../plain.md", "."], cwd=project, capture_output=True, text=True, timeout=300
-    )
+    done = otmigrate(*planted, "--report", "../plain.md", ".", cwd=project, timeout=300)
     assert "Traceback" not in done.stderr, done.stderr
     assert "Not run: `otmigrate rewrite --verify`" in (tmp_path / "plain.md").read_text(encoding="utf-8")

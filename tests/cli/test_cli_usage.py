@@ -3,27 +3,13 @@
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from checkout import otmigrate
 
 LEGACY = 'import opentracing\n\n\ndef handler():\n    opentracing.tracer.start_span("work").finish()\n'
 OTM901_ONLY = ("--select", "OTM901")
-
-
-def otmigrate(
-    *args: str, cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "otmigrate", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
